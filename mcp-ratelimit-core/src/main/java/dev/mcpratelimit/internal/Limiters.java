@@ -1,0 +1,44 @@
+package dev.mcpratelimit.internal;
+
+import dev.mcpratelimit.LimitSpec;
+import dev.mcpratelimit.Limiter;
+import java.util.Objects;
+
+/** Creates the limiter that implements a spec. */
+public final class Limiters {
+  private Limiters() {}
+
+  /** @return a fresh limiter for {@code spec} */
+  public static Limiter create(LimitSpec spec) {
+    Objects.requireNonNull(spec, "spec");
+    if (spec instanceof LimitSpec.TokenBucket tb) {
+      return new GcraBucket(GcraBucket.Params.of(tb));
+    } else if (spec instanceof LimitSpec.SlidingWindow sw) {
+      return sw.exact() ? new ExactSlidingWindow(sw) : new SlidingWindowCounter(sw);
+    } else if (spec instanceof LimitSpec.FixedWindow fw) {
+      return new CalendarWindow(CalendarWindow.Params.of(fw));
+    } else if (spec instanceof LimitSpec.Concurrency c) {
+      return new ConcurrencyPermits(c);
+    }
+    throw new IllegalArgumentException("unknown spec " + spec);
+  }
+
+  /**
+   * A factory that shares the derived parameters of one spec among all keys' limiters, so a
+   * store creates per-key state without recomputing them.
+   *
+   * @param spec the spec
+   * @return a supplier of fresh limiters for {@code spec}
+   */
+  public static java.util.function.Supplier<Limiter> factory(LimitSpec spec) {
+    Objects.requireNonNull(spec, "spec");
+    if (spec instanceof LimitSpec.TokenBucket tb) {
+      GcraBucket.Params p = GcraBucket.Params.of(tb);
+      return () -> new GcraBucket(p);
+    } else if (spec instanceof LimitSpec.FixedWindow fw) {
+      CalendarWindow.Params p = CalendarWindow.Params.of(fw);
+      return () -> new CalendarWindow(p);
+    }
+    return () -> create(spec);
+  }
+}
