@@ -1,0 +1,250 @@
+package dev.mcpratelimit;
+
+import dev.mcpratelimit.internal.ArgumentPath;
+import java.math.BigDecimal;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A requirement on a call's arguments, such as {@code args.amount lte 50000}. A rule's conditions
+ * must all hold; a call that fails one is denied (no counter is touched) and waiting cannot help.
+ *
+ * <p>Numbers compare by value whatever their Java type ({@code 1} equals {@code 1.0}); ordering
+ * operators need numbers on both sides (or two strings, compared lexicographically) and fail
+ * otherwise; a missing argument fails every operator except {@code exists: false} and
+ * {@code neq}/{@code not_in}. Immutable and thread-safe; validated when created.
+ */
+public final class Condition {
+
+  /** The operators. */
+  public enum Op {
+    /** Equal to the value. */
+    EQ("eq"),
+    /** Not equal to the value (a missing argument is not equal). */
+    NEQ("neq"),
+    /** Equal to one element of the value (a list). */
+    IN("in"),
+    /** Equal to no element of the value (a list). */
+    NOT_IN("not_in"),
+    /** Less than. */
+    LT("lt"),
+    /** Less than or equal. */
+    LTE("lte"),
+    /** Greater than. */
+    GT("gt"),
+    /** Greater than or equal. */
+    GTE("gte"),
+    /** The argument, as text, contains a match of the value (a regular expression). */
+    REGEX("regex"),
+    /** The argument (text) contains the value as a substring, or (list) contains it as an element. */
+    CONTAINS("contains"),
+    /** The argument is present and not null ({@code value: true}) or absent ({@code false}). */
+    EXISTS("exists");
+
+    private final String text;
+
+    Op(String text) {
+      this.text = text;
+    }
+
+    /** @return the name used in policy files, e.g. {@code not_in} */
+    public String text() {
+      return text;
+    }
+
+    /**
+     * @param text a policy-file name such as {@code lte}
+     * @return the operator
+     * @throws IllegalArgumentException for an unknown name
+     */
+    public static Op fromText(String text) {
+      for (Op op : values()) {
+        if (op.text.equals(text)) {
+          return op;
+        }
+      }
+      throw new IllegalArgumentException("unknown operator '" + text
+          + "': expected one of eq, neq, in, not_in, lt, lte, gt, gte, regex, contains, exists");
+    }
+  }
+
+  private final String path;
+  private final ArgumentPath argumentPath;
+  private final Op op;
+  private final @Nullable Object value;
+  private final @Nullable Pattern pattern;
+
+  private Condition(String path, Op op, @Nullable Object value) {
+    this.path = path;
+    this.argumentPath = ArgumentPath.parse(path);
+    this.op = op;
+    this.value = value;
+    Pattern pat = null;
+    switch (op) {
+      case IN, NOT_IN -> {
+        if (!(value instanceof Collection<?>)) {
+          throw new IllegalArgumentException("value of '" + op.text + "' on " + path + " must be a list, but was " + value);
+        }
+      }
+      case LT, LTE, GT, GTE -> {
+        if (!(value instanceof Number) && !(value instanceof String)) {
+          throw new IllegalArgumentException("value of '" + op.text + "' on " + path + " must be a number or string, but was " + value);
+        }
+      }
+      case REGEX -> {
+        if (!(value instanceof String s)) {
+          throw new IllegalArgumentException("value of 'regex' on " + path + " must be a string, but was " + value);
+        }
+        try {
+          pat = Pattern.compile(s);
+        } catch (PatternSyntaxException e) {
+          throw new IllegalArgumentException("regex on " + path + " does not compile: " + e.getDescription() + " in '" + s + "'");
+        }
+      }
+      case EXISTS -> {
+        if (!(value instanceof Boolean)) {
+          throw new IllegalArgumentException("value of 'exists' on " + path + " must be true or false, but was " + value);
+        }
+      }
+      case CONTAINS, EQ, NEQ -> {
+        if (value instanceof Map<?, ?>) {
+          throw new IllegalArgumentException("value of '" + op.text + "' on " + path + " must not be an object");
+        }
+      }
+    }
+    this.pattern = pat;
+  }
+
+  /**
+   * Creates a condition.
+   *
+   * @param path a dotted argument path ({@code args.amount} or {@code amount})
+   * @param op the operator
+   * @param value the operand: a number, string, boolean, or a list for {@code in}/{@code not_in}
+   * @return the condition
+   * @throws IllegalArgumentException when the path is malformed, the value does not suit the
+   *     operator, or a regex does not compile
+   */
+  public static Condition of(String path, Op op, @Nullable Object value) {
+    Objects.requireNonNull(path, "path");
+    Objects.requireNonNull(op, "op");
+    return new Condition(path, op, value instanceof Collection<?> c ? List.copyOf(c) : value);
+  }
+
+  /** @return the argument path as written */
+  public String path() {
+    return path;
+  }
+
+  /** @return the operator */
+  public Op op() {
+    return op;
+  }
+
+  /** @return the operand */
+  public @Nullable Object value() {
+    return value;
+  }
+
+  /**
+   * Evaluates this condition against a call's arguments.
+   *
+   * @param arguments the arguments
+   * @return whether it holds
+   */
+  public boolean test(Map<String, ?> arguments) {
+    Object actual = argumentPath.read(arguments);
+    boolean missing = actual == ArgumentPath.MISSING;
+    switch (op) {
+      case EXISTS:
+        return Boolean.TRUE.equals(value) == (!missing && actual != null);
+      case EQ:
+        return !missing && same(actual, value);
+      case NEQ:
+        return missing || !same(actual, value);
+      case IN:
+        return !missing && anySame(actual, (Collection<?>) value);
+      case NOT_IN:
+        return missing || !anySame(actual, (Collection<?>) value);
+      case LT:
+        return ordered(actual) && compare(actual) < 0;
+      case LTE:
+        return ordered(actual) && compare(actual) <= 0;
+      case GT:
+        return ordered(actual) && compare(actual) > 0;
+      case GTE:
+        return ordered(actual) && compare(actual) >= 0;
+      case REGEX:
+        return !missing && actual != null && !(actual instanceof Map<?, ?>) && !(actual instanceof Collection<?>)
+            && pattern != null && pattern.matcher(actual.toString()).find();
+      case CONTAINS:
+        if (actual instanceof Collection<?> c) {
+          return anySame(value, c);
+        }
+        return actual instanceof String s && value != null && s.contains(value.toString());
+      default:
+        throw new AssertionError(op);
+    }
+  }
+
+  /** Whether {@code actual} can be ordered against the value. */
+  private boolean ordered(@Nullable Object actual) {
+    if (actual instanceof Number n) {
+      return value instanceof Number && decimal(n) != null && decimal((Number) value) != null;
+    }
+    return actual instanceof String && value instanceof String;
+  }
+
+  private int compare(@Nullable Object actual) {
+    if (!ordered(actual)) {
+      return 0;
+    }
+    if (actual instanceof Number n) {
+      return decimal(n).compareTo(decimal((Number) value));
+    }
+    return ((String) actual).compareTo((String) value);
+  }
+
+  private static boolean anySame(@Nullable Object actual, Collection<?> candidates) {
+    for (Object c : candidates) {
+      if (same(actual, c)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean same(@Nullable Object a, @Nullable Object b) {
+    if (a instanceof Number x && b instanceof Number y) {
+      BigDecimal dx = decimal(x);
+      BigDecimal dy = decimal(y);
+      return dx != null && dy != null && dx.compareTo(dy) == 0;
+    }
+    return Objects.equals(a, b);
+  }
+
+  /** The exact decimal value of a number, or null for NaN and infinities. */
+  static @Nullable BigDecimal decimal(Number n) {
+    if (n instanceof BigDecimal d) {
+      return d;
+    }
+    if (n instanceof Double || n instanceof Float) {
+      double d = n.doubleValue();
+      return Double.isFinite(d) ? BigDecimal.valueOf(d) : null;
+    }
+    if (n instanceof java.math.BigInteger bi) {
+      return new BigDecimal(bi);
+    }
+    return BigDecimal.valueOf(n.longValue());
+  }
+
+  @Override
+  public String toString() {
+    return path + " " + op.text + " " + value;
+  }
+}

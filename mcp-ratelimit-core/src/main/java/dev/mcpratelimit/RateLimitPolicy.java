@@ -1,0 +1,229 @@
+package dev.mcpratelimit;
+
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * An ordered set of {@link Rule}s and what to do with calls no rule names. For a call, the rules
+ * that name its target apply first (in declaration order), then the wildcard ({@code *}) rules;
+ * every applicable rule must pass.
+ *
+ * <p>Immutable and thread-safe; the lookup of a call's rules allocates nothing. Build with
+ * {@link #builder()}.
+ */
+public final class RateLimitPolicy {
+
+  /** What happens to calls whose target no rule names (wildcard rules aside). */
+  public enum DefaultAction {
+    /** They pass, subject to the wildcard rules (the default). */
+    ALLOW,
+    /** They are denied. */
+    DENY
+  }
+
+  /** What the engine does when the store fails (e.g. Redis is down). */
+  public enum FailureMode {
+    /** Let the call through and report the error to listeners (the default). */
+    FAIL_OPEN,
+    /** Deny the call and report the error to listeners. */
+    FAIL_CLOSED
+  }
+
+  private static final Rule[] NONE = new Rule[0];
+
+  private final List<Rule> rules;
+  private final DefaultAction defaultAction;
+  private final FailureMode failureMode;
+  private final Set<String> hidden;
+  private final String description;
+  private final Map<CallContext.Method, Map<String, Rule[]>> byTarget;
+  private final Map<CallContext.Method, Rule[]> wildcards;
+
+  private RateLimitPolicy(Builder b) {
+    this.rules = List.copyOf(b.rules);
+    this.defaultAction = b.defaultAction;
+    this.failureMode = b.failureMode;
+    this.hidden = Set.copyOf(b.hidden);
+    this.description = b.description;
+    this.byTarget = new EnumMap<>(CallContext.Method.class);
+    this.wildcards = new EnumMap<>(CallContext.Method.class);
+    for (CallContext.Method m : CallContext.Method.values()) {
+      List<Rule> wild = new ArrayList<>();
+      Map<String, List<Rule>> specific = new HashMap<>();
+      for (Rule r : rules) {
+        if (!r.methods().contains(m)) {
+          continue;
+        }
+        if (r.isWildcard()) {
+          wild.add(r);
+        }
+        for (String t : r.targets()) {
+          if (!t.equals(Rule.ANY)) {
+            specific.computeIfAbsent(t, k -> new ArrayList<>()).add(r);
+          }
+        }
+      }
+      Map<String, Rule[]> table = new HashMap<>();
+      for (Map.Entry<String, List<Rule>> e : specific.entrySet()) {
+        List<Rule> all = new ArrayList<>(e.getValue());
+        for (Rule w : wild) {
+          if (!all.contains(w)) {
+            all.add(w);
+          }
+        }
+        table.put(e.getKey(), all.toArray(NONE));
+      }
+      byTarget.put(m, Map.copyOf(table));
+      wildcards.put(m, wild.toArray(NONE));
+    }
+  }
+
+  /** @return a new builder */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** @return all rules in declaration order */
+  public List<Rule> rules() {
+    return rules;
+  }
+
+  /** @return the action for targets no rule names */
+  public DefaultAction defaultAction() {
+    return defaultAction;
+  }
+
+  /** @return what happens when the store fails */
+  public FailureMode failureMode() {
+    return failureMode;
+  }
+
+  /** @return tool names hidden from listings and denied when called */
+  public Set<String> hidden() {
+    return hidden;
+  }
+
+  /** @return the description, possibly empty */
+  public String description() {
+    return description;
+  }
+
+  /**
+   * @param toolName a tool name
+   * @return whether the policy hides it
+   */
+  public boolean isHidden(String toolName) {
+    return hidden.contains(toolName);
+  }
+
+  /**
+   * Whether some non-wildcard rule names this target.
+   *
+   * @param method the method
+   * @param target the target
+   * @return whether it is named
+   */
+  public boolean names(CallContext.Method method, String target) {
+    return byTarget.get(method).containsKey(target);
+  }
+
+  /**
+   * The rules that apply to a method and target, tool-specific first, then wildcard. Do not
+   * modify the returned array.
+   *
+   * @param method the method
+   * @param target the target
+   * @return the applicable rules (shared array)
+   */
+  public Rule[] rulesFor(CallContext.Method method, String target) {
+    Rule[] r = byTarget.get(method).get(target);
+    return r != null ? r : wildcards.get(method);
+  }
+
+  @Override
+  public String toString() {
+    return "RateLimitPolicy{" + rules.size() + " rules, default=" + defaultAction + ", hidden=" + hidden + '}';
+  }
+
+  /** Builds a {@link RateLimitPolicy}. Not thread-safe. */
+  public static final class Builder {
+    private final List<Rule> rules = new ArrayList<>();
+    private DefaultAction defaultAction = DefaultAction.ALLOW;
+    private FailureMode failureMode = FailureMode.FAIL_OPEN;
+    private final Set<String> hidden = new LinkedHashSet<>();
+    private String description = "";
+
+    private Builder() {}
+
+    /** @param rule a rule; names must be unique @return this builder */
+    public Builder rule(Rule rule) {
+      rules.add(Objects.requireNonNull(rule, "rule"));
+      return this;
+    }
+
+    /** @param rules rules @return this builder */
+    public Builder rules(Iterable<Rule> rules) {
+      for (Rule r : rules) {
+        rule(r);
+      }
+      return this;
+    }
+
+    /** @param action for targets no rule names; default ALLOW @return this builder */
+    public Builder defaultAction(DefaultAction action) {
+      this.defaultAction = Objects.requireNonNull(action, "defaultAction");
+      return this;
+    }
+
+    /** @param mode behaviour on store failure; default FAIL_OPEN @return this builder */
+    public Builder failureMode(FailureMode mode) {
+      this.failureMode = Objects.requireNonNull(mode, "failureMode");
+      return this;
+    }
+
+    /** @param toolNames tools to hide and deny @return this builder */
+    public Builder hide(String... toolNames) {
+      for (String t : toolNames) {
+        hidden.add(Objects.requireNonNull(t, "toolName"));
+      }
+      return this;
+    }
+
+    /** @param toolNames tools to hide and deny @return this builder */
+    public Builder hide(Iterable<String> toolNames) {
+      for (String t : toolNames) {
+        hidden.add(Objects.requireNonNull(t, "toolName"));
+      }
+      return this;
+    }
+
+    /** @param description free text @return this builder */
+    public Builder description(String description) {
+      this.description = Objects.requireNonNull(description, "description");
+      return this;
+    }
+
+    /**
+     * Validates and builds.
+     *
+     * @return the policy
+     * @throws IllegalArgumentException on duplicate rule names
+     */
+    public RateLimitPolicy build() {
+      Set<String> names = new HashSet<>();
+      for (Rule r : rules) {
+        if (!names.add(r.name())) {
+          throw new IllegalArgumentException("duplicate rule name '" + r.name() + "': rule names must be unique");
+        }
+      }
+      return new RateLimitPolicy(this);
+    }
+  }
+}

@@ -1,0 +1,542 @@
+package dev.mcpratelimit.internal;
+
+import dev.mcpratelimit.CallContext;
+import dev.mcpratelimit.Clock;
+import dev.mcpratelimit.Condition;
+import dev.mcpratelimit.Cost;
+import dev.mcpratelimit.Decision;
+import dev.mcpratelimit.DenialReason;
+import dev.mcpratelimit.KeyResolver;
+import dev.mcpratelimit.LimitSpec;
+import dev.mcpratelimit.Mode;
+import dev.mcpratelimit.Probe;
+import dev.mcpratelimit.RateLimitListener;
+import dev.mcpratelimit.RateLimitPolicy;
+import dev.mcpratelimit.RateLimiter;
+import dev.mcpratelimit.Rule;
+import dev.mcpratelimit.spi.Batch;
+import dev.mcpratelimit.spi.LimitKey;
+import dev.mcpratelimit.spi.LimiterStore;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.jspecify.annotations.Nullable;
+
+/** The {@link RateLimiter} implementation. */
+public final class Engine implements RateLimiter {
+  /** Most scopes that may be backed off at once (bounds memory if a handler misbehaves). */
+  static final int MAX_BACKOFFS = 10_000;
+
+  private static final ThreadLocal<Batch> BATCH = ThreadLocal.withInitial(Batch::new);
+  private static final ThreadLocal<Batch> SHADOW_BATCH = ThreadLocal.withInitial(Batch::new);
+  private static final ThreadLocal<Rule[]> BATCH_RULES = ThreadLocal.withInitial(() -> new Rule[8]);
+
+  private volatile RateLimitPolicy policy;
+  private final Clock clock;
+  private final LimiterStore store;
+  private final RateLimitListener listener;
+  private final boolean hasListener;
+  private final Sleeper sleeper;
+  private final Map<BackoffKey, Long> backoffs = new ConcurrentHashMap<>();
+  private final List<KeyResolver> backoffScopes = new CopyOnWriteArrayList<>();
+
+  public Engine(RateLimitPolicy policy, Clock clock, LimiterStore store, RateLimitListener listener, Sleeper sleeper) {
+    this.policy = Objects.requireNonNull(policy, "policy");
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.store = Objects.requireNonNull(store, "store");
+    this.listener = listener;
+    this.hasListener = !(listener instanceof SafeListener s) || !s.isEmpty();
+    this.sleeper = sleeper;
+    store.onEviction(listener::onEvicted);
+  }
+
+  @Override
+  public Decision acquire(CallContext call) {
+    return decide(call, clock.nanos(), 0, false);
+  }
+
+  @Override
+  public Decision reserve(CallContext call, long startedAt) {
+    long now = clock.nanos();
+    return decide(call, now, startedAt == FIRST_ATTEMPT ? now : startedAt, true);
+  }
+
+  @Override
+  public Decision acquireBlocking(CallContext call) throws InterruptedException {
+    if (Thread.interrupted()) {
+      throw new InterruptedException();
+    }
+    long startedAt = FIRST_ATTEMPT;
+    long waited = 0;
+    for (; ; ) {
+      long now = clock.nanos();
+      if (startedAt == FIRST_ATTEMPT) {
+        startedAt = now;
+      }
+      Decision d = decide(call, now, startedAt, true);
+      if (d instanceof Decision.Granted g) {
+        long delay = g.delayNanos();
+        if (delay > 0) {
+          try {
+            sleeper.sleep(delay);
+          } catch (InterruptedException e) {
+            g.release();
+            throw e;
+          }
+          waited += delay;
+        }
+        if (waited > 0 && hasListener) {
+          listener.onWaited(call, waited);
+        }
+        return d;
+      }
+      Decision.Denied denied = (Decision.Denied) d;
+      if (!denied.waitable()) {
+        return d;
+      }
+      long pause = Math.max(1, denied.retryAfterNanos());
+      sleeper.sleep(pause);
+      waited += pause;
+    }
+  }
+
+  /**
+   * Decides one call at {@code now}. When {@code waiting}, each rule may wait up to its max wait
+   * counted from {@code startedAt}; otherwise no rule waits.
+   */
+  private Decision decide(CallContext call, long now, long startedAt, boolean waiting) {
+    final RateLimitPolicy pol = this.policy;
+    final CallContext.Method method = call.method();
+    final String target = call.target();
+
+    if (method == CallContext.Method.TOOLS_CALL && pol.isHidden(target)) {
+      return denied(call, fixedDenial(DenialReason.HIDDEN, "hidden",
+          "Tool '" + target + "' is not available (hidden by policy)"));
+    }
+    if (pol.defaultAction() == RateLimitPolicy.DefaultAction.DENY && !pol.names(method, target)) {
+      return denied(call, fixedDenial(DenialReason.NOT_ALLOWED, "default",
+          "'" + target + "' is not allowed by the rate-limit policy"));
+    }
+    final Rule[] rules = pol.rulesFor(method, target);
+    if (!backoffs.isEmpty()) {
+      Decision.Denied b = checkBackoff(call, rules, now, waiting ? startedAt : now);
+      if (b != null) {
+        return denied(call, b);
+      }
+    }
+    if (rules.length == 0) {
+      Decision.Granted g = Grant.NONE;
+      if (hasListener) {
+        listener.onGranted(call, g);
+      }
+      return g;
+    }
+
+    final Batch batch = BATCH.get().reset(now);
+    Batch shadow = null;
+    Rule[] batchRules = BATCH_RULES.get();
+    Rule[] shadowRules = null;
+    List<Decision.Denied> shadowDenials = null;
+    final Map<String, ?> args = call.arguments();
+
+    for (Rule rule : rules) {
+      final boolean isShadow = rule.mode() == Mode.SHADOW;
+      Decision.Denied problem = null;
+      for (Condition c : rule.conditions()) {
+        if (!c.test(args)) {
+          problem = conditionDenial(rule, c);
+          break;
+        }
+      }
+      LimitSpec spec = rule.limit();
+      String part = null;
+      long cost = 0;
+      if (problem == null && spec != null) {
+        part = rule.key().resolve(call);
+        if (part == null) {
+          switch (rule.onMissingIdentity()) {
+            case SKIP:
+              continue;
+            case DENY:
+              problem = simpleDenial(DenialReason.MISSING_IDENTITY, rule,
+                  "Rule '" + rule.name() + "' needs the caller's " + String.join(" and ", rule.key().dimensions())
+                      + ", which this call does not carry");
+              break;
+            default:
+              break; // SHARED: the null part is the shared anonymous bucket
+          }
+        }
+        if (problem == null) {
+          try {
+            cost = rule.cost().resolve(call);
+          } catch (Cost.InvalidCostException e) {
+            problem = simpleDenial(DenialReason.INVALID_COST, rule, e.getMessage());
+          }
+        }
+      }
+      if (problem != null) {
+        if (!isShadow) {
+          return denied(call, problem);
+        }
+        shadowDenials = add(shadowDenials, problem);
+        continue;
+      }
+      if (spec == null) {
+        continue; // validation-only rule: its conditions held
+      }
+      LimitKey key = new LimitKey(rule.name(), rule.stateIdentity(), part);
+      long budget = 0;
+      if (waiting) {
+        budget = Math.max(0, Arith.satSub(rule.maxWait().toNanos(), now - startedAt));
+      }
+      if (isShadow) {
+        if (shadow == null) {
+          shadow = SHADOW_BATCH.get().reset(now);
+          shadowRules = new Rule[rules.length];
+        }
+        shadowRules[shadow.add(key, spec, cost, 0)] = rule;
+      } else {
+        int i = batch.add(key, spec, cost, budget);
+        if (i >= batchRules.length) {
+          batchRules = java.util.Arrays.copyOf(batchRules, rules.length);
+          BATCH_RULES.set(batchRules);
+        }
+        batchRules[i] = rule;
+      }
+    }
+
+    LimiterStore.Ticket ticket = null;
+    long delay = 0;
+    if (batch.size() > 0) {
+      try {
+        ticket = store.acquire(batch);
+      } catch (RuntimeException e) {
+        if (hasListener) {
+          listener.onStoreError(e);
+        }
+        if (pol.failureMode() == RateLimitPolicy.FailureMode.FAIL_CLOSED) {
+          return denied(call, fixedDenial(DenialReason.STORE_UNAVAILABLE, "store",
+              "Rate limiting is temporarily unavailable; try again shortly"));
+        }
+        return granted(call, new Grant(null, null, 0, List.of()));
+      }
+      if (ticket == null) {
+        Decision.Denied d = batchDenial(batch, batchRules, now);
+        java.util.Arrays.fill(batchRules, 0, batch.size(), null);
+        return denied(call, d);
+      }
+      for (int i = 0; i < batch.size(); i++) {
+        delay = Math.max(delay, batch.probe(i).waitNanos());
+        batchRules[i] = null;
+      }
+    }
+
+    LimiterStore.Ticket shadowTicket = null;
+    if (shadow != null) {
+      try {
+        shadowTicket = store.acquire(shadow);
+      } catch (RuntimeException e) {
+        if (hasListener) {
+          listener.onStoreError(e);
+        }
+      }
+      if (shadowTicket == null) {
+        for (int i = 0; i < shadow.size(); i++) {
+          if (!shadow.probe(i).granted()) {
+            shadowDenials = add(shadowDenials, limitDenial(shadowRules[i], shadow, i, now, false));
+          }
+        }
+      }
+    }
+    if (shadowDenials != null && hasListener) {
+      for (Decision.Denied d : shadowDenials) {
+        listener.onShadowDenied(call, d);
+      }
+    }
+    return granted(call, new Grant(ticket, shadowTicket, delay,
+        shadowDenials == null ? List.of() : List.copyOf(shadowDenials)));
+  }
+
+  private static List<Decision.Denied> add(@Nullable List<Decision.Denied> list, Decision.Denied d) {
+    List<Decision.Denied> l = list == null ? new ArrayList<>(2) : list;
+    l.add(d);
+    return l;
+  }
+
+  private Decision granted(CallContext call, Decision.Granted g) {
+    if (hasListener) {
+      listener.onGranted(call, g);
+    }
+    return g;
+  }
+
+  private Decision denied(CallContext call, Decision.Denied d) {
+    if (hasListener) {
+      listener.onDenied(call, d);
+    }
+    return d;
+  }
+
+  /** The denial of a batch: the first denying rule's details, the largest retry-after of all. */
+  private Decision.Denied batchDenial(Batch batch, Rule[] rules, long now) {
+    int first = -1;
+    long retry = 0;
+    boolean waitable = true;
+    for (int i = 0; i < batch.size(); i++) {
+      Probe p = batch.probe(i);
+      if (p.granted()) {
+        continue;
+      }
+      if (first < 0) {
+        first = i;
+      }
+      long r = p.retryAfterNanos();
+      if (r < 0 || retry < 0) {
+        retry = Probe.NEVER;
+      } else {
+        retry = Math.max(retry, r);
+      }
+      if (r < 0 || r > batch.maxWaitNanos(i) || batch.maxWaitNanos(i) == 0) {
+        waitable = false;
+      }
+    }
+    if (first < 0) {
+      first = 0; // store said no without marking an entry: report the first rule
+      retry = Probe.NEVER;
+      waitable = false;
+    }
+    Decision.Denied d = limitDenial(rules[first], batch, first, now, waitable && retry >= 0);
+    if (d.retryAfterNanos() != retry) {
+      d = new Decision.Denied(d.reason(), d.rule(), d.scope(), d.limit(), d.window(), d.remaining(), d.cost(),
+          retry, d.resetAt(), d.message(), d.waitable());
+    }
+    return d;
+  }
+
+  private static Decision.Denied limitDenial(Rule rule, Batch batch, int i, long now, boolean waitable) {
+    Probe p = batch.probe(i);
+    LimitSpec spec = batch.spec(i);
+    long reset = p.resetAtNanos();
+    String message = rule.onDeny() != null ? rule.onDeny() : describe(rule, spec, batch.cost(i));
+    return new Decision.Denied(DenialReason.RATE_LIMITED, rule.name(), rule.key().dimensions(), spec.limit(),
+        spec.window(), p.remaining(), batch.cost(i), p.retryAfterNanos(),
+        reset == Probe.NEVER ? null : Clock.toInstant(reset), message, waitable);
+  }
+
+  static String describe(Rule rule, LimitSpec spec, long cost) {
+    String per = rule.key().dimensions().equals(List.of("global")) ? "" : " per " + String.join(" and ", rule.key().dimensions());
+    if (spec instanceof LimitSpec.Concurrency c) {
+      return "At most " + c.maxInFlight() + " call" + (c.maxInFlight() == 1 ? "" : "s") + " at a time" + per
+          + " (rule '" + rule.name() + "')";
+    }
+    if (cost > spec.limit()) {
+      return "Cost " + cost + " exceeds the limit of " + spec.limit() + " of rule '" + rule.name() + "'";
+    }
+    Duration w = Objects.requireNonNull(spec.window());
+    String what = spec instanceof LimitSpec.TokenBucket ? "burst of " + spec.limit() + ", refilled over " : spec.limit() + " per ";
+    return "Limit of " + what + human(w) + per + " reached (rule '" + rule.name() + "')";
+  }
+
+  /** "1 minute", "10 minutes", "1 hour", "1.5 seconds". */
+  public static String human(Duration d) {
+    long s = d.getSeconds();
+    if (d.getNano() == 0 && s > 0) {
+      if (s % 86_400 == 0) {
+        return plural(s / 86_400, "day");
+      }
+      if (s % 3600 == 0) {
+        return plural(s / 3600, "hour");
+      }
+      if (s % 60 == 0) {
+        return plural(s / 60, "minute");
+      }
+      return plural(s, "second");
+    }
+    if (s == 0 && d.toNanos() % 1_000_000 == 0) {
+      return plural(d.toMillis(), "millisecond");
+    }
+    return d.toString().substring(2).toLowerCase(java.util.Locale.ROOT);
+  }
+
+  private static String plural(long n, String unit) {
+    return n == 1 ? "1 " + unit : n + " " + unit + "s";
+  }
+
+  private static Decision.Denied conditionDenial(Rule rule, Condition c) {
+    String msg = rule.onDeny() != null ? rule.onDeny()
+        : "Rule '" + rule.name() + "' requires " + c.path() + " " + c.op().text() + " " + c.value();
+    return new Decision.Denied(DenialReason.CONDITION_FAILED, rule.name(), List.of(), -1, null, 0, 0,
+        Probe.NEVER, null, msg, false);
+  }
+
+  private static Decision.Denied simpleDenial(DenialReason reason, Rule rule, String message) {
+    LimitSpec spec = rule.limit();
+    return new Decision.Denied(reason, rule.name(), rule.key().dimensions(), spec == null ? -1 : spec.limit(),
+        spec == null ? null : spec.window(), 0, 0, Probe.NEVER, null, message, false);
+  }
+
+  private static Decision.Denied fixedDenial(DenialReason reason, String label, String message) {
+    return new Decision.Denied(reason, label, List.of(), -1, null, 0, 0, Probe.NEVER, null, message, false);
+  }
+
+  // ---------------------------------------------------------------- backoff
+
+  private record BackoffKey(String dimensions, String value) {}
+
+  private Decision.@Nullable Denied checkBackoff(CallContext call, Rule[] rules, long now, long startedAt) {
+    for (KeyResolver scope : backoffScopes) {
+      String value = scope.resolve(call);
+      if (value == null) {
+        continue;
+      }
+      BackoffKey k = new BackoffKey(String.join("+", scope.dimensions()), value);
+      Long until = backoffs.get(k);
+      if (until == null) {
+        continue;
+      }
+      if (until <= now) {
+        backoffs.remove(k, until);
+        continue;
+      }
+      long retry = until - now;
+      long maxWait = 0;
+      for (Rule r : rules) {
+        maxWait = Math.max(maxWait, r.maxWait().toNanos());
+      }
+      boolean waitable = until - startedAt <= maxWait;
+      return new Decision.Denied(DenialReason.BACKOFF, "backoff", scope.dimensions(), -1, null, 0, 0, retry,
+          Clock.toInstant(until), "The upstream service is throttling this " + String.join(" and ", scope.dimensions())
+              + "; calls resume in " + human(Duration.ofSeconds((retry + 999_999_999) / 1_000_000_000)), waitable);
+    }
+    return null;
+  }
+
+  @Override
+  public void backoff(KeyResolver scope, String value, Instant until) {
+    Objects.requireNonNull(scope, "scope");
+    Objects.requireNonNull(value, "value");
+    Objects.requireNonNull(until, "until");
+    long untilNanos = Arith.satAdd(Arith.satMul(Math.max(0, until.getEpochSecond()), 1_000_000_000L), until.getNano());
+    BackoffKey k = new BackoffKey(String.join("+", scope.dimensions()), value);
+    if (backoffs.size() >= MAX_BACKOFFS && !backoffs.containsKey(k)) {
+      long now = clock.nanos();
+      backoffs.values().removeIf(u -> u <= now);
+      if (backoffs.size() >= MAX_BACKOFFS) {
+        throw new IllegalStateException("too many scopes backed off at once (" + MAX_BACKOFFS + ")");
+      }
+    }
+    backoffs.merge(k, untilNanos, Math::max);
+    synchronized (backoffScopes) {
+      boolean known = false;
+      for (KeyResolver r : backoffScopes) {
+        known |= r.dimensions().equals(scope.dimensions());
+      }
+      if (!known) {
+        backoffScopes.add(scope);
+      }
+    }
+  }
+
+  @Override
+  public void backoff(CallContext call, KeyResolver scope, Duration duration) {
+    Objects.requireNonNull(duration, "duration");
+    if (duration.isNegative() || duration.isZero()) {
+      throw new IllegalArgumentException("backoff duration must be positive, but was " + duration);
+    }
+    String value = scope.resolve(call);
+    if (value == null) {
+      value = ""; // the call has no value for the scope: back off the shared bucket
+    }
+    backoff(scope, value, Clock.toInstant(clock.nanos()).plus(duration));
+  }
+
+  // ---------------------------------------------------------------- accessors
+
+  @Override
+  public RateLimitPolicy policy() {
+    return policy;
+  }
+
+  @Override
+  public void updatePolicy(RateLimitPolicy policy) {
+    this.policy = Objects.requireNonNull(policy, "policy");
+  }
+
+  @Override
+  public Clock clock() {
+    return clock;
+  }
+
+  @Override
+  public LimiterStore store() {
+    return store;
+  }
+
+  /** A granted decision: the store tickets of its enforced and shadow rules. */
+  static final class Grant implements Decision.Granted {
+    static final Grant NONE = new Grant(null, null, 0, List.of());
+
+    private final LimiterStore.@Nullable Ticket ticket;
+    private final LimiterStore.@Nullable Ticket shadowTicket;
+    private final long delay;
+    private final List<Decision.Denied> shadowDenials;
+    private final java.util.concurrent.atomic.AtomicBoolean settled = new java.util.concurrent.atomic.AtomicBoolean();
+
+    Grant(LimiterStore.@Nullable Ticket ticket, LimiterStore.@Nullable Ticket shadowTicket, long delay,
+        List<Decision.Denied> shadowDenials) {
+      this.ticket = ticket;
+      this.shadowTicket = shadowTicket;
+      this.delay = delay;
+      this.shadowDenials = shadowDenials;
+    }
+
+    @Override
+    public long delayNanos() {
+      return delay;
+    }
+
+    @Override
+    public List<Decision.Denied> shadowDenials() {
+      return shadowDenials;
+    }
+
+    @Override
+    public void commit() {
+      if (this != NONE && settled.compareAndSet(false, true)) {
+        if (ticket != null) {
+          ticket.releasePermits();
+        }
+        if (shadowTicket != null) {
+          shadowTicket.releasePermits();
+        }
+      }
+    }
+
+    @Override
+    public void release() {
+      if (this != NONE && settled.compareAndSet(false, true)) {
+        if (ticket != null) {
+          ticket.refund();
+        }
+        if (shadowTicket != null) {
+          shadowTicket.refund();
+        }
+      }
+    }
+
+    @Override
+    public boolean isSettled() {
+      return this != NONE && settled.get();
+    }
+
+    @Override
+    public String toString() {
+      return "Granted{delayNanos=" + delay + ", settled=" + settled.get() + '}';
+    }
+  }
+}

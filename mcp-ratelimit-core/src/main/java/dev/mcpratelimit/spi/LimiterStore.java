@@ -1,0 +1,109 @@
+package dev.mcpratelimit.spi;
+
+import dev.mcpratelimit.Clock;
+import dev.mcpratelimit.internal.CaffeineStore;
+import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Where limiter state lives: in memory ({@link #inMemory()}) or remotely (the Redis module).
+ *
+ * <p>A store takes a whole {@link Batch} atomically: either every entry's cost is taken, or none
+ * is. Implementations must be thread-safe.
+ */
+public interface LimiterStore extends AutoCloseable {
+
+  /** Default cap on the keys an in-memory store holds. */
+  long DEFAULT_MAXIMUM_KEYS = 1_000_000;
+
+  /**
+   * Tries to take every entry of the batch at once. Fills every entry's probe (granted or not,
+   * remaining, retry-after, reset, wait). A token-bucket entry with a positive max wait may book
+   * a future slot ({@link dev.mcpratelimit.Probe#waitNanos()}).
+   *
+   * @param batch the entries; reused by the caller once this returns
+   * @return a ticket holding the taken costs when every entry was granted; {@code null} when any
+   *     was denied, in which case no cost is kept
+   * @throws RuntimeException when the store cannot decide (e.g. unreachable); the engine applies
+   *     the policy's failure mode
+   */
+  @Nullable Ticket acquire(Batch batch);
+
+  /**
+   * The number of keys currently held, or -1 when unknown.
+   *
+   * @return the key count
+   */
+  default long keyCount() {
+    return -1;
+  }
+
+  /**
+   * The number of keys dropped while they still held state (to stay under a size cap).
+   *
+   * @return the count of live evictions so far
+   */
+  default long liveEvictions() {
+    return 0;
+  }
+
+  /**
+   * Registers the engine's callback for live evictions: called with the evicted key's rule name.
+   *
+   * @param onEviction the callback
+   */
+  default void onEviction(Consumer<String> onEviction) {}
+
+  /** Releases resources (connections). The default does nothing. */
+  @Override
+  default void close() {}
+
+  /**
+   * Costs taken by one granted batch. Thread-safe; the engine calls at most one of its methods,
+   * once.
+   */
+  interface Ticket {
+    /** Gives back every cost (refund), including concurrency permits. */
+    void refund();
+
+    /** Keeps the costs and frees only the concurrency permits. */
+    void releasePermits();
+  }
+
+  /**
+   * An in-memory store on Caffeine holding at most {@value #DEFAULT_MAXIMUM_KEYS} keys. An idle
+   * key (bucket full, window over) is dropped when it expires and costs nothing.
+   *
+   * @return a new store
+   */
+  static LimiterStore inMemory() {
+    return inMemory(DEFAULT_MAXIMUM_KEYS);
+  }
+
+  /**
+   * An in-memory store on Caffeine with a hard cap on keys. When the cap is reached the
+   * least-useful keys are dropped; dropping one that still holds state (a partly drained bucket)
+   * forgets its debt, so such evictions are counted and reported to listeners.
+   *
+   * @param maximumKeys the cap, at least 1
+   * @return a new store
+   */
+  static LimiterStore inMemory(long maximumKeys) {
+    return inMemory(maximumKeys, Clock.system());
+  }
+
+  /**
+   * As {@link #inMemory(long)}, with the clock that times expiry: pass the engine's clock (a
+   * {@code FakeClock} in tests) so keys expire on the same timeline their state is kept on.
+   *
+   * @param maximumKeys the cap, at least 1
+   * @param clock the clock
+   * @return a new store
+   */
+  static LimiterStore inMemory(long maximumKeys, Clock clock) {
+    if (maximumKeys < 1) {
+      throw new IllegalArgumentException("maximumKeys must be at least 1, but was " + maximumKeys);
+    }
+    return new CaffeineStore(maximumKeys, clock);
+  }
+}
