@@ -6,12 +6,15 @@ import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.Policy;
 import com.github.benmanes.caffeine.cache.RemovalCause;
 import dev.mcpratelimit.Clock;
+import dev.mcpratelimit.Decision;
 import dev.mcpratelimit.LimitSpec;
 import dev.mcpratelimit.Limiter;
 import dev.mcpratelimit.Probe;
 import dev.mcpratelimit.spi.Batch;
-import dev.mcpratelimit.spi.LimitKey;
 import dev.mcpratelimit.spi.LimiterStore;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -21,7 +24,11 @@ import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The in-memory store: one {@link Limiter} per key in a size-capped Caffeine cache.
+ * The in-memory store: one {@link Limiter} per key, in one size-capped Caffeine cache per rule
+ * state space (a rule's name, key dimensions and limit). Within a space the cache key is the
+ * identity part itself (the user id string, …) or a private sentinel for the shared anonymous
+ * bucket, so no key object is allocated per decision or retained per key, and keys of different
+ * spaces cannot collide.
  *
  * <p>Expiry follows the state: on every access a key's lifetime is set to the longest its state
  * can stay non-idle after one more acquisition (a bucket's refill time, a window's length), so an
@@ -35,40 +42,91 @@ public final class CaffeineStore implements LimiterStore {
 
   private static final long FOREVER = Long.MAX_VALUE;
 
-  private final Cache<LimitKey, Limiter> cache;
-  private final Policy.@Nullable VarExpiration<LimitKey, Limiter> varExpiration;
-  private final ConcurrentHashMap<LimitSpec, Supplier<Limiter>> factories = new ConcurrentHashMap<>();
-  private final LongAdder liveEvictions = new LongAdder();
+  /** The cache key of the shared anonymous bucket: equal to nothing but itself. */
+  private static final Object SHARED = new Object() {
+    @Override
+    public String toString() {
+      return "<shared>";
+    }
+  };
+
+  private final long maximumKeys;
   private final Clock clock;
+  private final ConcurrentHashMap<String, Space> spaces = new ConcurrentHashMap<>();
+  private final LongAdder liveEvictions = new LongAdder();
   private volatile Consumer<String> onEviction = rule -> {};
 
   public CaffeineStore(long maximumKeys, Clock clock) {
+    this.maximumKeys = maximumKeys;
     this.clock = Objects.requireNonNull(clock, "clock");
-    this.cache =
-        Caffeine.newBuilder()
-            .maximumSize(maximumKeys)
-            .executor(Runnable::run) // evictions are reported on the deciding thread, in order
-            .ticker(clock::nanos)
-            .expireAfter(new StateExpiry())
-            .removalListener(this::onRemoval)
-            .build();
-    this.varExpiration = cache.policy().expireVariably().orElse(null);
+  }
+
+  /** The keys of one rule state space. */
+  final class Space {
+    final String rule;
+    final LimitSpec spec;
+    final Supplier<Limiter> factory;
+    final Cache<Object, Limiter> cache;
+    final Policy.@Nullable VarExpiration<Object, Limiter> varExpiration;
+
+    Space(String rule, LimitSpec spec) {
+      this.rule = rule;
+      this.spec = spec;
+      this.factory = Limiters.factory(spec);
+      this.cache =
+          Caffeine.newBuilder()
+              .maximumSize(maximumKeys)
+              .executor(Runnable::run) // evictions are reported on the deciding thread, in order
+              .ticker(clock::nanos)
+              .expireAfter(new StateExpiry())
+              .removalListener((Object k, Limiter v, RemovalCause c) -> onRemoval(this, v, c))
+              .build();
+      this.varExpiration = cache.policy().expireVariably().orElse(null);
+    }
+
+    Limiter limiter(Object key) {
+      Limiter l = cache.getIfPresent(key);
+      if (l == null) {
+        l = cache.get(key, k -> factory.get());
+      }
+      return l;
+    }
+
+    /** Gives back cost taken under a key: concurrency permits inside compute, others by CAS. */
+    void giveBack(Object key, Limiter l, long cost, long acquiredAt) {
+      long now = clock.nanos();
+      if (l instanceof ConcurrencyPermits) {
+        boolean[] done = {false};
+        cache.asMap().computeIfPresent(key, (k, v) -> {
+          if (v == l) {
+            v.refund(cost, acquiredAt, now);
+            done[0] = true;
+          }
+          return v;
+        });
+        if (!done[0]) {
+          l.refund(cost, acquiredAt, now); // the key was evicted meanwhile: release on the original
+        }
+        return;
+      }
+      l.refund(cost, acquiredAt, now);
+    }
   }
 
   /** Lifetime after an access: the longest the state can stay non-idle after one acquisition. */
-  private static final class StateExpiry implements Expiry<LimitKey, Limiter> {
+  private static final class StateExpiry implements Expiry<Object, Limiter> {
     @Override
-    public long expireAfterCreate(LimitKey key, Limiter value, long currentTime) {
+    public long expireAfterCreate(Object key, Limiter value, long currentTime) {
       return span(value, currentTime);
     }
 
     @Override
-    public long expireAfterUpdate(LimitKey key, Limiter value, long currentTime, long currentDuration) {
+    public long expireAfterUpdate(Object key, Limiter value, long currentTime, long currentDuration) {
       return span(value, currentTime);
     }
 
     @Override
-    public long expireAfterRead(LimitKey key, Limiter value, long currentTime, long currentDuration) {
+    public long expireAfterRead(Object key, Limiter value, long currentTime, long currentDuration) {
       if (value instanceof ConcurrencyPermits) {
         return currentDuration; // set by compute from the permits held
       }
@@ -90,64 +148,66 @@ public final class CaffeineStore implements LimiterStore {
     }
   }
 
-  private void onRemoval(@Nullable LimitKey key, @Nullable Limiter value, RemovalCause cause) {
-    if (key == null || value == null || cause == RemovalCause.EXPLICIT || cause == RemovalCause.REPLACED) {
+  private void onRemoval(Space space, @Nullable Limiter value, RemovalCause cause) {
+    if (value == null || cause == RemovalCause.EXPLICIT || cause == RemovalCause.REPLACED) {
       return;
     }
     long now = clock.nanos();
     if (value.idleAt(now) > now) {
       liveEvictions.increment();
       try {
-        onEviction.accept(key.rule());
+        onEviction.accept(space.rule);
       } catch (RuntimeException ignored) {
         // a listener never breaks a call
       }
     }
   }
 
-  private Limiter limiter(LimitKey key, LimitSpec spec) {
-    Limiter l = cache.getIfPresent(key);
-    if (l == null) {
-      Supplier<Limiter> f = factories.computeIfAbsent(spec, Limiters::factory);
-      l = cache.get(key, k -> f.get());
+  private Space space(Batch batch, int i) {
+    Space s = spaces.get(batch.space(i));
+    if (s == null) {
+      LimitSpec spec = batch.spec(i);
+      String rule = batch.rule(i);
+      s = spaces.computeIfAbsent(batch.space(i), k -> new Space(rule, spec));
     }
-    return l;
+    return s;
   }
 
   @Override
   public @Nullable Ticket acquire(Batch batch) {
     final long now = batch.now();
     final int n = batch.size();
-    final InMemoryTicket ticket = new InMemoryTicket(this, n, now);
+    final InMemoryTicket ticket = new InMemoryTicket(clock, now);
     boolean all = true;
     for (int i = 0; i < n; i++) {
-      LimitKey key = batch.key(i);
-      LimitSpec spec = batch.spec(i);
+      Space space = space(batch, i);
+      String part = batch.part(i);
+      Object key = part == null ? SHARED : part;
       long cost = batch.cost(i);
       Probe probe = batch.probe(i);
-      if (spec instanceof LimitSpec.Concurrency) {
+      if (space.spec instanceof LimitSpec.Concurrency) {
         boolean[] ok = new boolean[1];
-        Limiter l = cache.asMap().compute(key, (k, v) -> {
-          Limiter lim = v != null ? v : Limiter.of(spec);
+        Limiter l = space.cache.asMap().compute(key, (k, v) -> {
+          Limiter lim = v != null ? v : space.factory.get();
           ok[0] = lim.tryAcquire(cost, now, probe);
           return lim;
         });
         if (ok[0]) {
-          ticket.put(i, key, l, cost);
+          ticket.put(space, key, l, cost);
         } else {
           all = false;
         }
         continue;
       }
-      Limiter l = limiter(key, spec);
+      Limiter l = space.limiter(key);
       long maxWait = batch.maxWaitNanos(i);
       boolean ok = maxWait > 0 ? l.reserve(cost, now, maxWait, probe) : l.tryAcquire(cost, now, probe);
       if (ok) {
-        ticket.put(i, key, l, cost);
-        if (probe.waitNanos() > 0 && varExpiration != null) {
+        ticket.put(space, key, l, cost);
+        if (probe.waitNanos() > 0 && space.varExpiration != null) {
           // a booked future slot outlives the usual span: extend the key's lifetime to cover it
           long span = Arith.satAdd(Math.max(0, l.idleAt(now) - now), TimeUnit.MINUTES.toNanos(1));
-          varExpiration.setExpiresAfter(key, span, TimeUnit.NANOSECONDS);
+          space.varExpiration.setExpiresAfter(key, span, TimeUnit.NANOSECONDS);
         }
       } else {
         all = false;
@@ -160,30 +220,14 @@ public final class CaffeineStore implements LimiterStore {
     return ticket;
   }
 
-  /** Gives back cost taken under a key: concurrency permits inside compute, others by CAS. */
-  void giveBack(LimitKey key, Limiter l, long cost, long acquiredAt) {
-    if (l instanceof ConcurrencyPermits) {
-      long now = clock.nanos();
-      boolean[] done = {false};
-      cache.asMap().computeIfPresent(key, (k, v) -> {
-        if (v == l) {
-          v.refund(cost, acquiredAt, now);
-          done[0] = true;
-        }
-        return v;
-      });
-      if (!done[0]) {
-        l.refund(cost, acquiredAt, now); // the key was evicted meanwhile: release on the original
-      }
-      return;
-    }
-    l.refund(cost, acquiredAt, clock.nanos());
-  }
-
   @Override
   public long keyCount() {
-    cache.cleanUp();
-    return cache.estimatedSize();
+    long n = 0;
+    for (Space s : spaces.values()) {
+      s.cache.cleanUp();
+      n += s.cache.estimatedSize();
+    }
+    return n;
   }
 
   @Override
@@ -198,56 +242,146 @@ public final class CaffeineStore implements LimiterStore {
 
   /** Drops every key. */
   public void clear() {
-    cache.invalidateAll();
+    for (Space s : spaces.values()) {
+      s.cache.invalidateAll();
+    }
   }
 
   @Override
   public String toString() {
-    return "LimiterStore.inMemory(keys=" + cache.estimatedSize() + ")";
+    return "LimiterStore.inMemory(maximumKeys=" + maximumKeys + " per rule)";
   }
 
-  /** The costs of one granted batch, given back through the store. */
-  static final class InMemoryTicket implements Ticket {
-    private final CaffeineStore store;
-    private final @Nullable LimitKey[] keys;
-    private final @Nullable Limiter[] limiters;
-    private final long[] costs;
-    private final long acquiredAt;
+  /** Where a concurrency permit lives, for giving it back inside {@code compute}. */
+  private record Hold(Space space, Object key) {}
 
-    InMemoryTicket(CaffeineStore store, int n, long acquiredAt) {
-      this.store = store;
-      this.keys = new LimitKey[n];
-      this.limiters = new Limiter[n];
-      this.costs = new long[n];
+  /**
+   * The costs of one granted batch. The first three entries are held in fields (a decision has
+   * few rules) and the ticket is itself the engine's {@link Decision.Granted} when nothing else
+   * needs saying, so a typical grant allocates this one object; further entries chain.
+   */
+  static final class InMemoryTicket implements Ticket, Decision.Granted {
+    private static final VarHandle SETTLED;
+
+    static {
+      try {
+        SETTLED = MethodHandles.lookup().findVarHandle(InMemoryTicket.class, "settled", boolean.class);
+      } catch (ReflectiveOperationException e) {
+        throw new ExceptionInInitializerError(e);
+      }
+    }
+
+    private final Clock clock;
+    private final long acquiredAt;
+    private int size;
+    @SuppressWarnings("unused") // accessed through SETTLED
+    private volatile boolean settled;
+    private @Nullable Limiter l0;
+    private @Nullable Limiter l1;
+    private @Nullable Limiter l2;
+    private @Nullable Hold h0; // non-null for concurrency permits only
+    private @Nullable Hold h1;
+    private @Nullable Hold h2;
+    private long c0;
+    private long c1;
+    private long c2;
+    private @Nullable InMemoryTicket next;
+
+    InMemoryTicket(Clock clock, long acquiredAt) {
+      this.clock = clock;
       this.acquiredAt = acquiredAt;
     }
 
-    void put(int i, LimitKey key, Limiter l, long cost) {
-      keys[i] = key;
-      limiters[i] = l;
-      costs[i] = cost;
+    void put(Space space, Object key, Limiter l, long cost) {
+      Hold h = l instanceof ConcurrencyPermits ? new Hold(space, key) : null;
+      switch (size) {
+        case 0 -> {
+          l0 = l;
+          h0 = h;
+          c0 = cost;
+        }
+        case 1 -> {
+          l1 = l;
+          h1 = h;
+          c1 = cost;
+        }
+        case 2 -> {
+          l2 = l;
+          h2 = h;
+          c2 = cost;
+        }
+        default -> {
+          if (next == null) {
+            next = new InMemoryTicket(clock, acquiredAt);
+          }
+          next.put(space, key, l, cost);
+          return;
+        }
+      }
+      size++;
+    }
+
+    private void giveBack(boolean permitsOnly) {
+      give(l0, h0, c0, permitsOnly);
+      give(l1, h1, c1, permitsOnly);
+      give(l2, h2, c2, permitsOnly);
+      if (next != null) {
+        next.giveBack(permitsOnly);
+      }
+    }
+
+    private void give(@Nullable Limiter l, @Nullable Hold h, long cost, boolean permitsOnly) {
+      if (h != null && l != null) {
+        h.space().giveBack(h.key(), l, cost, acquiredAt);
+      } else if (l != null && !permitsOnly) {
+        l.refund(cost, acquiredAt, clock.nanos());
+      }
     }
 
     @Override
     public void refund() {
-      for (int i = 0; i < limiters.length; i++) {
-        Limiter l = limiters[i];
-        LimitKey k = keys[i];
-        if (l != null && k != null) {
-          store.giveBack(k, l, costs[i], acquiredAt);
-        }
-      }
+      giveBack(false);
     }
 
     @Override
     public void releasePermits() {
-      for (int i = 0; i < limiters.length; i++) {
-        Limiter l = limiters[i];
-        LimitKey k = keys[i];
-        if (l instanceof ConcurrencyPermits && k != null) {
-          store.giveBack(k, l, costs[i], acquiredAt);
-        }
+      giveBack(true);
+    }
+
+    // ---- as the engine's Granted decision (used when there is no delay and no shadow rule)
+
+    @Override
+    public long delayNanos() {
+      return 0;
+    }
+
+    @Override
+    public List<Decision.Denied> shadowDenials() {
+      return List.of();
+    }
+
+    @Override
+    public void commit() {
+      if (SETTLED.compareAndSet(this, false, true)) {
+        releasePermits();
       }
+    }
+
+    @Override
+    public void release() {
+      if (SETTLED.compareAndSet(this, false, true)) {
+        refund();
+      }
+    }
+
+    @Override
+    public boolean isSettled() {
+      return settled;
+    }
+
+    @Override
+    public String toString() {
+      return "Granted{settled=" + settled + '}';
     }
   }
 }

@@ -15,7 +15,6 @@ import dev.mcpratelimit.RateLimitPolicy;
 import dev.mcpratelimit.RateLimiter;
 import dev.mcpratelimit.Rule;
 import dev.mcpratelimit.spi.Batch;
-import dev.mcpratelimit.spi.LimitKey;
 import dev.mcpratelimit.spi.LimiterStore;
 import java.time.Duration;
 import java.time.Instant;
@@ -189,7 +188,6 @@ public final class Engine implements RateLimiter {
       if (spec == null) {
         continue; // validation-only rule: its conditions held
       }
-      LimitKey key = new LimitKey(rule.name(), rule.stateIdentity(), part);
       long budget = 0;
       if (waiting) {
         budget = Math.max(0, Arith.satSub(rule.maxWait().toNanos(), now - startedAt));
@@ -199,9 +197,9 @@ public final class Engine implements RateLimiter {
           shadow = SHADOW_BATCH.get().reset(now);
           shadowRules = new Rule[rules.length];
         }
-        shadowRules[shadow.add(key, spec, cost, 0)] = rule;
+        shadowRules[shadow.add(rule.name(), rule.stateIdentity(), part, spec, cost, 0)] = rule;
       } else {
-        int i = batch.add(key, spec, cost, budget);
+        int i = batch.add(rule.name(), rule.stateIdentity(), part, spec, cost, budget);
         if (i >= batchRules.length) {
           batchRules = java.util.Arrays.copyOf(batchRules, rules.length);
           BATCH_RULES.set(batchRules);
@@ -257,6 +255,9 @@ public final class Engine implements RateLimiter {
       for (Decision.Denied d : shadowDenials) {
         listener.onShadowDenied(call, d);
       }
+    }
+    if (delay == 0 && shadowTicket == null && shadowDenials == null && ticket instanceof Decision.Granted g) {
+      return granted(call, g); // the store's ticket is the decision: one allocation per grant
     }
     return granted(call, new Grant(ticket, shadowTicket, delay,
         shadowDenials == null ? List.of() : List.copyOf(shadowDenials)));
@@ -485,7 +486,18 @@ public final class Engine implements RateLimiter {
     private final LimiterStore.@Nullable Ticket shadowTicket;
     private final long delay;
     private final List<Decision.Denied> shadowDenials;
-    private final java.util.concurrent.atomic.AtomicBoolean settled = new java.util.concurrent.atomic.AtomicBoolean();
+    private static final java.lang.invoke.VarHandle SETTLED;
+
+    static {
+      try {
+        SETTLED = java.lang.invoke.MethodHandles.lookup().findVarHandle(Grant.class, "settled", boolean.class);
+      } catch (ReflectiveOperationException e) {
+        throw new ExceptionInInitializerError(e);
+      }
+    }
+
+    @SuppressWarnings("unused") // accessed through SETTLED
+    private volatile boolean settled;
 
     Grant(LimiterStore.@Nullable Ticket ticket, LimiterStore.@Nullable Ticket shadowTicket, long delay,
         List<Decision.Denied> shadowDenials) {
@@ -507,7 +519,7 @@ public final class Engine implements RateLimiter {
 
     @Override
     public void commit() {
-      if (this != NONE && settled.compareAndSet(false, true)) {
+      if (this != NONE && SETTLED.compareAndSet(this, false, true)) {
         if (ticket != null) {
           ticket.releasePermits();
         }
@@ -519,7 +531,7 @@ public final class Engine implements RateLimiter {
 
     @Override
     public void release() {
-      if (this != NONE && settled.compareAndSet(false, true)) {
+      if (this != NONE && SETTLED.compareAndSet(this, false, true)) {
         if (ticket != null) {
           ticket.refund();
         }
@@ -531,12 +543,12 @@ public final class Engine implements RateLimiter {
 
     @Override
     public boolean isSettled() {
-      return this != NONE && settled.get();
+      return this != NONE && settled;
     }
 
     @Override
     public String toString() {
-      return "Granted{delayNanos=" + delay + ", settled=" + settled.get() + '}';
+      return "Granted{delayNanos=" + delay + ", settled=" + settled + '}';
     }
   }
 }

@@ -4,6 +4,7 @@ import dev.mcpratelimit.LimitSpec;
 import dev.mcpratelimit.Probe;
 import java.util.Arrays;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The limits one decision takes at once: for each applicable rule a key, a spec, a cost and the
@@ -14,7 +15,10 @@ import java.util.Objects;
  * <p>Not thread-safe.
  */
 public final class Batch {
-  private LimitKey[] keys = new LimitKey[4];
+  private @Nullable LimitKey[] keys = new LimitKey[4];
+  private String[] rules = new String[4];
+  private String[] spaces = new String[4];
+  private @Nullable String[] parts = new String[4];
   private LimitSpec[] specs = new LimitSpec[4];
   private long[] costs = new long[4];
   private long[] maxWaits = new long[4];
@@ -33,6 +37,9 @@ public final class Batch {
    */
   public Batch reset(long now) {
     Arrays.fill(keys, 0, size, null);
+    Arrays.fill(rules, 0, size, null);
+    Arrays.fill(spaces, 0, size, null);
+    Arrays.fill(parts, 0, size, null);
     Arrays.fill(specs, 0, size, null);
     this.size = 0;
     this.now = now;
@@ -49,9 +56,29 @@ public final class Batch {
    * @return the entry's index
    */
   public int add(LimitKey key, LimitSpec spec, long cost, long maxWaitNanos) {
+    int i = add(key.rule(), key.space(), key.part(), spec, cost, maxWaitNanos);
+    keys[i] = key;
+    return i;
+  }
+
+  /**
+   * Adds an entry without allocating a {@link LimitKey} (the engine's hot path).
+   *
+   * @param rule the rule's name
+   * @param space the rule's state identity
+   * @param part the identity part, or {@code null} for the shared anonymous bucket
+   * @param spec its limit
+   * @param cost the cost to take, 0 or more
+   * @param maxWaitNanos the longest the caller will wait for this entry, 0 or more
+   * @return the entry's index
+   */
+  public int add(String rule, String space, @Nullable String part, LimitSpec spec, long cost, long maxWaitNanos) {
     if (size == keys.length) {
       int n = size * 2;
       keys = Arrays.copyOf(keys, n);
+      rules = Arrays.copyOf(rules, n);
+      spaces = Arrays.copyOf(spaces, n);
+      parts = Arrays.copyOf(parts, n);
       specs = Arrays.copyOf(specs, n);
       costs = Arrays.copyOf(costs, n);
       maxWaits = Arrays.copyOf(maxWaits, n);
@@ -60,7 +87,9 @@ public final class Batch {
         probes[i] = new Probe();
       }
     }
-    keys[size] = Objects.requireNonNull(key, "key");
+    rules[size] = Objects.requireNonNull(rule, "rule");
+    spaces[size] = Objects.requireNonNull(space, "space");
+    parts[size] = part;
     specs[size] = Objects.requireNonNull(spec, "spec");
     costs[size] = cost;
     maxWaits[size] = maxWaitNanos;
@@ -78,9 +107,29 @@ public final class Batch {
     return now;
   }
 
-  /** @param i index @return the entry's key */
+  /** @param i index @return the entry's key (created on first use) */
   public LimitKey key(int i) {
-    return keys[check(i)];
+    LimitKey k = keys[check(i)];
+    if (k == null) {
+      k = new LimitKey(rules[i], spaces[i], parts[i]);
+      keys[i] = k;
+    }
+    return k;
+  }
+
+  /** @param i index @return the name of the entry's rule */
+  public String rule(int i) {
+    return rules[check(i)];
+  }
+
+  /** @param i index @return the entry's state identity (see {@link LimitKey#space()}) */
+  public String space(int i) {
+    return spaces[check(i)];
+  }
+
+  /** @param i index @return the entry's identity part, or {@code null} for the shared bucket */
+  public @Nullable String part(int i) {
+    return parts[check(i)];
   }
 
   /** @param i index @return the entry's spec */

@@ -13,7 +13,7 @@ import org.jspecify.annotations.Nullable;
  */
 public interface LimiterStore extends AutoCloseable {
 
-  /** Default cap on the keys an in-memory store holds. */
+  /** Default cap on the keys an in-memory store holds per rule. */
   long DEFAULT_MAXIMUM_KEYS = 1_000_000;
 
   /**
@@ -71,8 +71,8 @@ public interface LimiterStore extends AutoCloseable {
   }
 
   /**
-   * An in-memory store on Caffeine holding at most {@value #DEFAULT_MAXIMUM_KEYS} keys. An idle
-   * key (bucket full, window over) is dropped when it expires and costs nothing.
+   * An in-memory store on Caffeine holding at most {@value #DEFAULT_MAXIMUM_KEYS} keys per rule.
+   * An idle key (bucket full, window over) is dropped when it expires and costs nothing.
    *
    * @return a new store
    */
@@ -81,8 +81,9 @@ public interface LimiterStore extends AutoCloseable {
   }
 
   /**
-   * An in-memory store on Caffeine with a hard cap on keys. When the cap is reached the
-   * least-useful keys are dropped; dropping one that still holds state (a partly drained bucket)
+   * An in-memory store on Caffeine with a hard cap on keys per rule state space (a rule's name,
+   * key dimensions and limit), so a policy with R limit rules holds at most R × maximumKeys keys.
+   * When the cap is reached the least-useful keys are dropped; dropping one that still holds state (a partly drained bucket)
    * forgets its debt, so such evictions are counted and reported to listeners.
    *
    * @param maximumKeys the cap, at least 1
