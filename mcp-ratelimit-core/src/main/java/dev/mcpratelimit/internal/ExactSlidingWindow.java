@@ -43,7 +43,7 @@ final class ExactSlidingWindow implements Limiter {
     int hi = n; // first index whose entry is inside the window
     while (lo < hi) {
       int mid = (lo + hi) >>> 1;
-      if (now - at(mid) >= window) {
+      if (Arith.satSub(now, at(mid)) >= window) {
         lo = mid + 1;
       } else {
         hi = mid;
