@@ -1,0 +1,598 @@
+package dev.mcpratelimit.mcp;
+
+import dev.mcpratelimit.CallContext;
+import dev.mcpratelimit.Clock;
+import dev.mcpratelimit.Decision;
+import dev.mcpratelimit.DenialReason;
+import dev.mcpratelimit.KeyResolver;
+import dev.mcpratelimit.RateLimitPolicy;
+import dev.mcpratelimit.RateLimiter;
+import dev.mcpratelimit.mcp.internal.Denials;
+import dev.mcpratelimit.mcp.internal.LogListener;
+import io.modelcontextprotocol.common.McpTransportContext;
+import io.modelcontextprotocol.server.McpAsyncListFilter;
+import io.modelcontextprotocol.server.McpServerFeatures;
+import io.modelcontextprotocol.server.McpStatelessServerFeatures;
+import io.modelcontextprotocol.server.McpSyncListFilter;
+import io.modelcontextprotocol.spec.McpError;
+import io.modelcontextprotocol.spec.McpSchema;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * Rate limiting for an MCP Java SDK server: wraps tool, resource and prompt specifications so that
+ * every call is first decided by a {@link RateLimiter}. The SDK has no interceptor hook; wrapping
+ * the specifications is the hook. Register it in three lines:
+ *
+ * <pre>{@code
+ * McpRateLimiting limits = McpRateLimiting.builder(policy).build();
+ * McpServer.sync(transport).tools(limits.wrapSyncTools(tools))
+ *     .addToolFilter(limits.toolFilter()).build();
+ * }</pre>
+ *
+ * <p>For each call it builds a {@link CallContext} (tool name, arguments; {@code session} and
+ * {@code client} from the exchange; {@code user}, {@code tenant} and any other string attribute
+ * from the transport context, see {@link IdentityExtractor}), acquires, and then:
+ *
+ * <ul>
+ *   <li>denied: answers with a {@code CallToolResult} ({@code isError=true}, a text an LLM can act
+ *       on, and the structured denial) or, in {@link DenialMode#ERROR}, an {@link McpError};
+ *       resource and prompt denials are always {@code McpError}s;
+ *   <li>granted: calls the handler; commits on success, refunds when the handler throws or
+ *       returns {@code isError=true} (each configurable); concurrency permits are always freed,
+ *       also when an async call is cancelled;
+ *   <li>waits instead of denying up to the rules' max wait: sync handlers block (interruptibly),
+ *       async handlers are delayed with Reactor and never block a thread;
+ *   <li>a handler throwing {@link UpstreamThrottledException} backs off that scope.
+ * </ul>
+ *
+ * <p>Immutable and thread-safe; one per server.
+ */
+public final class McpRateLimiting {
+  /** Default JSON-RPC error code of denials: outside the reserved −32768…−32000 range. */
+  public static final int DEFAULT_ERROR_CODE = -31029;
+
+  private final RateLimiter limiter;
+  private final DenialMode denialMode;
+  private final int errorCode;
+  private final boolean refundOnException;
+  private final boolean refundOnError;
+  private final Scheduler scheduler;
+
+  private McpRateLimiting(Builder b) {
+    this.limiter = b.limiter != null ? b.limiter
+        : RateLimiter.builder(Objects.requireNonNull(b.policy)).listener(new LogListener(Clock.system())).build();
+    this.denialMode = b.denialMode;
+    this.errorCode = b.errorCode;
+    this.refundOnException = b.refundOnException;
+    this.refundOnError = b.refundOnError;
+    this.scheduler = b.scheduler;
+  }
+
+  /**
+   * Starts from a policy; the limiter keeps state in memory and logs denials (DEBUG) and store
+   * errors (WARN) through SLF4J.
+   *
+   * @param policy the policy
+   * @return a builder
+   */
+  public static Builder builder(RateLimitPolicy policy) {
+    return new Builder(Objects.requireNonNull(policy, "policy"), null);
+  }
+
+  /**
+   * Starts from a configured limiter (own store, clock, listeners; add {@link #logging(Clock)}
+   * to log).
+   *
+   * @param limiter the limiter
+   * @return a builder
+   */
+  public static Builder builder(RateLimiter limiter) {
+    return new Builder(null, Objects.requireNonNull(limiter, "limiter"));
+  }
+
+  /**
+   * A listener that logs denials at DEBUG and store errors at WARN through SLF4J, at most 60
+   * lines a minute (suppressed lines are counted). Never logs identity values.
+   *
+   * @param clock the limiter's clock
+   * @return the listener
+   */
+  public static dev.mcpratelimit.RateLimitListener logging(Clock clock) {
+    return new LogListener(clock);
+  }
+
+  /** @return the limiter deciding the calls */
+  public RateLimiter limiter() {
+    return limiter;
+  }
+
+  // ------------------------------------------------------------------ tools, stateful sync
+
+  /**
+   * @param spec a tool
+   * @return the same tool, rate-limited
+   */
+  public McpServerFeatures.SyncToolSpecification wrap(McpServerFeatures.SyncToolSpecification spec) {
+    var handler = spec.callHandler();
+    return new McpServerFeatures.SyncToolSpecification(spec.tool(), (exchange, request) -> {
+      CallContext call = context(CallContext.Method.TOOLS_CALL, spec.tool().name(), request.arguments(),
+          exchange.sessionId(), exchange.getClientInfo(), exchange.transportContext());
+      return callSync(call, () -> handler.apply(exchange, request));
+    });
+  }
+
+  /**
+   * Wraps every tool and drops the ones the policy hides, so they are absent from
+   * {@code tools/list}.
+   *
+   * @param specs tools
+   * @return the visible tools, rate-limited
+   */
+  public List<McpServerFeatures.SyncToolSpecification> wrapSyncTools(List<McpServerFeatures.SyncToolSpecification> specs) {
+    List<McpServerFeatures.SyncToolSpecification> out = new ArrayList<>();
+    for (var s : specs) {
+      if (!limiter.policy().isHidden(s.tool().name())) {
+        out.add(wrap(s));
+      }
+    }
+    return out;
+  }
+
+  // ------------------------------------------------------------------ tools, stateful async
+
+  /**
+   * @param spec a tool
+   * @return the same tool, rate-limited without blocking
+   */
+  public McpServerFeatures.AsyncToolSpecification wrap(McpServerFeatures.AsyncToolSpecification spec) {
+    var handler = spec.callHandler();
+    return new McpServerFeatures.AsyncToolSpecification(spec.tool(), (exchange, request) -> Mono.defer(() -> {
+      CallContext call = context(CallContext.Method.TOOLS_CALL, spec.tool().name(), request.arguments(),
+          exchange.sessionId(), exchange.getClientInfo(), exchange.transportContext());
+      return callAsync(call, () -> handler.apply(exchange, request));
+    }));
+  }
+
+  /**
+   * @param specs tools
+   * @return the visible tools (hidden ones dropped), rate-limited
+   */
+  public List<McpServerFeatures.AsyncToolSpecification> wrapAsyncTools(List<McpServerFeatures.AsyncToolSpecification> specs) {
+    List<McpServerFeatures.AsyncToolSpecification> out = new ArrayList<>();
+    for (var s : specs) {
+      if (!limiter.policy().isHidden(s.tool().name())) {
+        out.add(wrap(s));
+      }
+    }
+    return out;
+  }
+
+  // ------------------------------------------------------------------ tools, stateless
+
+  /**
+   * @param spec a stateless tool; identity comes from the transport context only
+   * @return the same tool, rate-limited
+   */
+  public McpStatelessServerFeatures.SyncToolSpecification wrap(McpStatelessServerFeatures.SyncToolSpecification spec) {
+    var handler = spec.callHandler();
+    return new McpStatelessServerFeatures.SyncToolSpecification(spec.tool(), (ctx, request) -> {
+      CallContext call = context(CallContext.Method.TOOLS_CALL, spec.tool().name(), request.arguments(), null, null, ctx);
+      return callSync(call, () -> handler.apply(ctx, request));
+    });
+  }
+
+  /**
+   * @param spec a stateless async tool
+   * @return the same tool, rate-limited without blocking
+   */
+  public McpStatelessServerFeatures.AsyncToolSpecification wrap(McpStatelessServerFeatures.AsyncToolSpecification spec) {
+    var handler = spec.callHandler();
+    return new McpStatelessServerFeatures.AsyncToolSpecification(spec.tool(), (ctx, request) -> Mono.defer(() -> {
+      CallContext call = context(CallContext.Method.TOOLS_CALL, spec.tool().name(), request.arguments(), null, null, ctx);
+      return callAsync(call, () -> handler.apply(ctx, request));
+    }));
+  }
+
+  /**
+   * @param specs stateless tools
+   * @return the visible tools (hidden ones dropped), rate-limited
+   */
+  public List<McpStatelessServerFeatures.SyncToolSpecification> wrapStatelessSyncTools(
+      List<McpStatelessServerFeatures.SyncToolSpecification> specs) {
+    List<McpStatelessServerFeatures.SyncToolSpecification> out = new ArrayList<>();
+    for (var s : specs) {
+      if (!limiter.policy().isHidden(s.tool().name())) {
+        out.add(wrap(s));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * @param specs stateless async tools
+   * @return the visible tools (hidden ones dropped), rate-limited
+   */
+  public List<McpStatelessServerFeatures.AsyncToolSpecification> wrapStatelessAsyncTools(
+      List<McpStatelessServerFeatures.AsyncToolSpecification> specs) {
+    List<McpStatelessServerFeatures.AsyncToolSpecification> out = new ArrayList<>();
+    for (var s : specs) {
+      if (!limiter.policy().isHidden(s.tool().name())) {
+        out.add(wrap(s));
+      }
+    }
+    return out;
+  }
+
+  /** @return a {@code tools/list} filter hiding the tools the current policy hides */
+  public McpSyncListFilter<McpSchema.Tool> toolFilter() {
+    return (ctx, tool) -> !limiter.policy().isHidden(tool.name());
+  }
+
+  /** @return the async form of {@link #toolFilter()} */
+  public McpAsyncListFilter<McpSchema.Tool> asyncToolFilter() {
+    return (ctx, tool) -> Mono.just(!limiter.policy().isHidden(tool.name()));
+  }
+
+  // ------------------------------------------------------------------ resources and prompts
+
+  /**
+   * @param spec a resource; denials are {@link McpError}s
+   * @return the same resource, rate-limited
+   */
+  public McpServerFeatures.SyncResourceSpecification wrap(McpServerFeatures.SyncResourceSpecification spec) {
+    var handler = spec.readHandler();
+    return new McpServerFeatures.SyncResourceSpecification(spec.resource(), (ex, req) -> callSyncOther(
+        context(CallContext.Method.RESOURCES_READ, req.uri(), Map.of(), ex.sessionId(), ex.getClientInfo(), ex.transportContext()),
+        () -> handler.apply(ex, req)));
+  }
+
+  /**
+   * @param spec a resource
+   * @return the same resource, rate-limited without blocking
+   */
+  public McpServerFeatures.AsyncResourceSpecification wrap(McpServerFeatures.AsyncResourceSpecification spec) {
+    var handler = spec.readHandler();
+    return new McpServerFeatures.AsyncResourceSpecification(spec.resource(), (ex, req) -> Mono.defer(() -> callAsyncOther(
+        context(CallContext.Method.RESOURCES_READ, req.uri(), Map.of(), ex.sessionId(), ex.getClientInfo(), ex.transportContext()),
+        () -> handler.apply(ex, req))));
+  }
+
+  /**
+   * @param spec a resource template; the target is the concrete URI read
+   * @return the same template, rate-limited
+   */
+  public McpServerFeatures.SyncResourceTemplateSpecification wrap(McpServerFeatures.SyncResourceTemplateSpecification spec) {
+    var handler = spec.readHandler();
+    return new McpServerFeatures.SyncResourceTemplateSpecification(spec.resourceTemplate(), (ex, req) -> callSyncOther(
+        context(CallContext.Method.RESOURCES_READ, req.uri(), Map.of(), ex.sessionId(), ex.getClientInfo(), ex.transportContext()),
+        () -> handler.apply(ex, req)));
+  }
+
+  /**
+   * @param spec a resource template
+   * @return the same template, rate-limited without blocking
+   */
+  public McpServerFeatures.AsyncResourceTemplateSpecification wrap(McpServerFeatures.AsyncResourceTemplateSpecification spec) {
+    var handler = spec.readHandler();
+    return new McpServerFeatures.AsyncResourceTemplateSpecification(spec.resourceTemplate(), (ex, req) -> Mono.defer(() -> callAsyncOther(
+        context(CallContext.Method.RESOURCES_READ, req.uri(), Map.of(), ex.sessionId(), ex.getClientInfo(), ex.transportContext()),
+        () -> handler.apply(ex, req))));
+  }
+
+  /**
+   * @param spec a prompt; denials are {@link McpError}s
+   * @return the same prompt, rate-limited
+   */
+  public McpServerFeatures.SyncPromptSpecification wrap(McpServerFeatures.SyncPromptSpecification spec) {
+    var handler = spec.promptHandler();
+    return new McpServerFeatures.SyncPromptSpecification(spec.prompt(), (ex, req) -> callSyncOther(
+        context(CallContext.Method.PROMPTS_GET, req.name(), req.arguments(), ex.sessionId(), ex.getClientInfo(), ex.transportContext()),
+        () -> handler.apply(ex, req)));
+  }
+
+  /**
+   * @param spec a prompt
+   * @return the same prompt, rate-limited without blocking
+   */
+  public McpServerFeatures.AsyncPromptSpecification wrap(McpServerFeatures.AsyncPromptSpecification spec) {
+    var handler = spec.promptHandler();
+    return new McpServerFeatures.AsyncPromptSpecification(spec.prompt(), (ex, req) -> Mono.defer(() -> callAsyncOther(
+        context(CallContext.Method.PROMPTS_GET, req.name(), req.arguments(), ex.sessionId(), ex.getClientInfo(), ex.transportContext()),
+        () -> handler.apply(ex, req))));
+  }
+
+  // ------------------------------------------------------------------ upstream feedback
+
+  /**
+   * Backs off a scope after an upstream throttled it (e.g. HTTP 429 with Retry-After): calls in
+   * it are denied (or wait, within their rules' max wait) until then.
+   *
+   * @param scope the dimension, e.g. {@code KeyResolvers.tenant()}
+   * @param value its value, e.g. the tenant id
+   * @param retryAfter how long, positive
+   */
+  public void upstreamThrottled(KeyResolver scope, String value, Duration retryAfter) {
+    limiter.backoff(scope, value, Clock.toInstant(limiter.clock().nanos()).plus(retryAfter));
+  }
+
+  // ------------------------------------------------------------------ the call paths
+
+  private CallContext context(CallContext.Method method, String target, @Nullable Map<String, Object> args,
+      @Nullable String sessionId, McpSchema.@Nullable Implementation client, @Nullable McpTransportContext transport) {
+    CallContext.Builder b = CallContext.of(method, target).arguments(args);
+    if (transport != null) {
+      copyAttributes(transport, b);
+    }
+    if (sessionId != null) {
+      b.session(sessionId);
+    }
+    if (client != null && client.name() != null) {
+      b.client(client.name());
+    }
+    return b.build();
+  }
+
+  private static final String[] KNOWN = {CallContext.USER, CallContext.TENANT, CallContext.SESSION, CallContext.CLIENT};
+
+  private static void copyAttributes(McpTransportContext transport, CallContext.Builder b) {
+    for (String k : KNOWN) {
+      Object v = transport.get(k);
+      if (v instanceof String s) {
+        b.attribute(k, s);
+      }
+    }
+    Object extra = transport.get(ATTRIBUTES);
+    if (extra instanceof Map<?, ?> m) {
+      for (Map.Entry<?, ?> e : m.entrySet()) {
+        if (e.getKey() instanceof String k && e.getValue() instanceof String v) {
+          b.attribute(k, v);
+        }
+      }
+    }
+  }
+
+  /** Transport-context key under which a map of further identity attributes may be placed. */
+  public static final String ATTRIBUTES = "mcp-ratelimit.attributes";
+
+  private McpSchema.CallToolResult callSync(CallContext call, Supplier<McpSchema.CallToolResult> handler) {
+    Decision d;
+    try {
+      d = limiter.acquireBlocking(call);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw McpError.builder(errorCode).message("interrupted while waiting for rate-limit capacity").build();
+    }
+    if (d instanceof Decision.Denied denied) {
+      return deniedTool(denied);
+    }
+    Decision.Granted g = (Decision.Granted) d;
+    McpSchema.CallToolResult result;
+    try {
+      result = handler.get();
+    } catch (UpstreamThrottledException u) {
+      g.release();
+      return deniedTool(backoff(call, u));
+    } catch (RuntimeException | Error e) {
+      settleFailed(g, refundOnException);
+      throw e;
+    }
+    settle(g, result);
+    return result;
+  }
+
+  private Mono<McpSchema.CallToolResult> callAsync(CallContext call, Supplier<Mono<McpSchema.CallToolResult>> handler) {
+    long startedAt = limiter.clock().nanos();
+    return decideAsync(call, startedAt).flatMap(d -> {
+      if (d instanceof Decision.Denied denied) {
+        return denialMode == DenialMode.ERROR ? Mono.error(error(denied)) : Mono.just(result(denied));
+      }
+      Decision.Granted g = (Decision.Granted) d;
+      Mono<McpSchema.CallToolResult> run = Mono.defer(handler);
+      if (g.delayNanos() > 0) {
+        run = Mono.delay(Duration.ofNanos(g.delayNanos()), scheduler).then(run);
+      }
+      return run
+          .doOnNext(r -> settle(g, r))
+          .onErrorResume(UpstreamThrottledException.class, u -> {
+            g.release();
+            Decision.Denied b = backoff(call, u);
+            return denialMode == DenialMode.ERROR ? Mono.error(error(b)) : Mono.just(result(b));
+          })
+          .doOnError(e -> settleFailed(g, refundOnException))
+          .doOnCancel(g::release) // a cancelled call did not happen: refund and free permits
+          .doFinally(s -> {
+            if (!g.isSettled()) {
+              g.commit(); // completed empty: keep the cost, free permits
+            }
+          });
+    });
+  }
+
+  /** Acquires without blocking: waits by scheduling, never by parking a thread. */
+  private Mono<Decision> decideAsync(CallContext call, long startedAt) {
+    return Mono.defer(() -> {
+      Decision d = limiter.reserve(call, startedAt);
+      if (d instanceof Decision.Denied denied && denied.waitable()) {
+        return Mono.delay(Duration.ofNanos(Math.max(1, denied.retryAfterNanos())), scheduler)
+            .then(decideAsync(call, startedAt));
+      }
+      return Mono.just(d);
+    });
+  }
+
+  private <T> T callSyncOther(CallContext call, Supplier<T> handler) {
+    Decision d;
+    try {
+      d = limiter.acquireBlocking(call);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw McpError.builder(errorCode).message("interrupted while waiting for rate-limit capacity").build();
+    }
+    if (d instanceof Decision.Denied denied) {
+      throw error(denied);
+    }
+    Decision.Granted g = (Decision.Granted) d;
+    T result;
+    try {
+      result = handler.get();
+    } catch (UpstreamThrottledException u) {
+      g.release();
+      throw error(backoff(call, u));
+    } catch (RuntimeException | Error e) {
+      settleFailed(g, refundOnException);
+      throw e;
+    }
+    g.commit();
+    return result;
+  }
+
+  private <T> Mono<T> callAsyncOther(CallContext call, Supplier<Mono<T>> handler) {
+    long startedAt = limiter.clock().nanos();
+    return decideAsync(call, startedAt).flatMap(d -> {
+      if (d instanceof Decision.Denied denied) {
+        return Mono.error(error(denied));
+      }
+      Decision.Granted g = (Decision.Granted) d;
+      Mono<T> run = Mono.defer(handler);
+      if (g.delayNanos() > 0) {
+        run = Mono.delay(Duration.ofNanos(g.delayNanos()), scheduler).then(run);
+      }
+      return run
+          .onErrorMap(UpstreamThrottledException.class, u -> {
+            g.release();
+            return error(backoff(call, u));
+          })
+          .doOnError(e -> settleFailed(g, refundOnException))
+          .doOnCancel(g::release)
+          .doFinally(s -> {
+            if (!g.isSettled()) {
+              g.commit();
+            }
+          });
+    });
+  }
+
+  private Decision.Denied backoff(CallContext call, UpstreamThrottledException u) {
+    limiter.backoff(call, u.scope(), u.retryAfter());
+    long retry = u.retryAfter().toNanos();
+    return new Decision.Denied(DenialReason.BACKOFF, "upstream", u.scope().dimensions(), -1, null, 0, 0, retry,
+        Clock.toInstant(limiter.clock().nanos() + retry),
+        "The upstream service is throttling this " + String.join(" and ", u.scope().dimensions()), false);
+  }
+
+  private void settle(Decision.Granted g, McpSchema.@Nullable CallToolResult result) {
+    if (result != null && Boolean.TRUE.equals(result.isError()) && refundOnError) {
+      g.release();
+    } else {
+      g.commit();
+    }
+  }
+
+  private static void settleFailed(Decision.Granted g, boolean refund) {
+    if (refund) {
+      g.release();
+    } else {
+      g.commit();
+    }
+  }
+
+  private McpSchema.CallToolResult deniedTool(Decision.Denied denied) {
+    if (denialMode == DenialMode.ERROR) {
+      throw error(denied);
+    }
+    return result(denied);
+  }
+
+  /**
+   * Renders a denial as a tool result: {@code isError=true}, one text content an LLM can act on,
+   * and the structured denial as {@code structuredContent}.
+   *
+   * @param denied the denial
+   * @return the result
+   */
+  public McpSchema.CallToolResult result(Decision.Denied denied) {
+    return McpSchema.CallToolResult.builder()
+        .addTextContent(Denials.text(denied))
+        .structuredContent(Denials.structured(denied, limiter.clock().nanos()))
+        .isError(true)
+        .build();
+  }
+
+  /**
+   * Renders a denial as a JSON-RPC error with the structured denial as {@code data}.
+   *
+   * @param denied the denial
+   * @return the error
+   */
+  public McpError error(Decision.Denied denied) {
+    return McpError.builder(errorCode).message(Denials.text(denied))
+        .data(Denials.structured(denied, limiter.clock().nanos())).build();
+  }
+
+  /** Builds a {@link McpRateLimiting}. Not thread-safe. */
+  public static final class Builder {
+    private final @Nullable RateLimitPolicy policy;
+    private final @Nullable RateLimiter limiter;
+    private DenialMode denialMode = DenialMode.RESULT;
+    private int errorCode = DEFAULT_ERROR_CODE;
+    private boolean refundOnException = true;
+    private boolean refundOnError = true;
+    private Scheduler scheduler = Schedulers.parallel();
+
+    private Builder(@Nullable RateLimitPolicy policy, @Nullable RateLimiter limiter) {
+      this.policy = policy;
+      this.limiter = limiter;
+    }
+
+    /** @param mode how tool denials are reported; default {@link DenialMode#RESULT} @return this builder */
+    public Builder denialMode(DenialMode mode) {
+      this.denialMode = Objects.requireNonNull(mode, "denialMode");
+      return this;
+    }
+
+    /**
+     * @param code JSON-RPC error code of denials; default {@value #DEFAULT_ERROR_CODE}; must lie
+     *     outside the range −32768…−32000 that JSON-RPC reserves
+     * @return this builder
+     */
+    public Builder errorCode(int code) {
+      if (code >= -32768 && code <= -32000) {
+        throw new IllegalArgumentException("errorCode must lie outside the reserved JSON-RPC range -32768..-32000, but was " + code);
+      }
+      this.errorCode = code;
+      return this;
+    }
+
+    /** @param refund whether a handler that throws gets its costs back; default true @return this builder */
+    public Builder refundOnException(boolean refund) {
+      this.refundOnException = refund;
+      return this;
+    }
+
+    /** @param refund whether a result with {@code isError=true} gets its costs back; default true @return this builder */
+    public Builder refundOnError(boolean refund) {
+      this.refundOnError = refund;
+      return this;
+    }
+
+    /** @param scheduler where async waits are timed; default {@code Schedulers.parallel()} @return this builder */
+    public Builder scheduler(Scheduler scheduler) {
+      this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+      return this;
+    }
+
+    /** @return the middleware */
+    public McpRateLimiting build() {
+      return new McpRateLimiting(this);
+    }
+  }
+}

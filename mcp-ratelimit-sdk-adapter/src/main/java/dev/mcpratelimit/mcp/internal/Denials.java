@@ -1,0 +1,109 @@
+package dev.mcpratelimit.mcp.internal;
+
+import dev.mcpratelimit.Decision;
+import dev.mcpratelimit.DenialReason;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+
+/** Renders a denial as the structured object and text an agent acts on. */
+public final class Denials {
+  private Denials() {}
+
+  /** @return the structured denial (field order as documented) */
+  public static Map<String, Object> structured(Decision.Denied d, long nowNanos) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("error", d.reason().code());
+    m.put("rule", d.rule());
+    m.put("scope", d.scope());
+    m.put("limit", d.limit() < 0 ? null : d.limit());
+    m.put("window", d.window() == null ? null : d.window().toString());
+    m.put("remaining", d.remaining());
+    m.put("cost", d.cost());
+    Long ms = retryAfterMillis(d);
+    Long s = retryAfterSeconds(d);
+    m.put("retryAfterMs", ms);
+    m.put("retryAfterSeconds", s);
+    m.put("resetAt", d.resetAt() == null ? null : d.resetAt().toString());
+    m.put("message", d.message());
+    m.put("policy", policy(d));
+    m.put("ratelimit", ratelimit(d, s, nowNanos));
+    return m;
+  }
+
+  static @Nullable Long retryAfterMillis(Decision.Denied d) {
+    long n = d.retryAfterNanos();
+    return n < 0 ? null : (n + 999_999) / 1_000_000;
+  }
+
+  static @Nullable Long retryAfterSeconds(Decision.Denied d) {
+    long n = d.retryAfterNanos();
+    return n < 0 ? null : (n + 999_999_999) / 1_000_000_000;
+  }
+
+  /** IETF RateLimit-Policy item: {@code "name";q=5;w=3600}. */
+  static @Nullable String policy(Decision.Denied d) {
+    if (d.limit() < 0) {
+      return null;
+    }
+    StringBuilder sb = new StringBuilder();
+    sb.append(quoted(d.rule())).append(";q=").append(d.limit());
+    Duration w = d.window();
+    if (w != null) {
+      sb.append(";w=").append(Math.max(1, (w.toNanos() + 999_999_999) / 1_000_000_000));
+    }
+    return sb.toString();
+  }
+
+  /** IETF RateLimit item: {@code "name";r=0;t=42}. */
+  static @Nullable String ratelimit(Decision.Denied d, @Nullable Long retrySeconds, long nowNanos) {
+    if (d.limit() < 0 && d.reason() != DenialReason.BACKOFF) {
+      return null;
+    }
+    StringBuilder sb = new StringBuilder();
+    sb.append(quoted(d.rule())).append(";r=").append(d.remaining());
+    if (retrySeconds != null) {
+      sb.append(";t=").append(retrySeconds);
+    }
+    return sb.toString();
+  }
+
+  private static String quoted(String s) {
+    return '"' + s.replace("\\", "\\\\").replace("\"", "\\\"") + '"';
+  }
+
+  /** @return one sentence an LLM can act on, ending with what to do next */
+  public static String text(Decision.Denied d) {
+    String msg = d.message();
+    String head;
+    switch (d.reason()) {
+      case RATE_LIMITED:
+        head = "Rate limit exceeded: ";
+        break;
+      case BACKOFF:
+        head = "Upstream rate limit: ";
+        break;
+      case STORE_UNAVAILABLE:
+        head = "Rate limiting unavailable: ";
+        break;
+      default:
+        head = "Call denied by policy: ";
+    }
+    StringBuilder sb = new StringBuilder(head).append(msg);
+    if (!msg.endsWith(".")) {
+      sb.append('.');
+    }
+    Long s = retryAfterSeconds(d);
+    if (s != null) {
+      sb.append(" Retry after ").append(s).append(" s.");
+    } else if (d.reason() == DenialReason.RATE_LIMITED) {
+      sb.append(d.limit() >= 0 && d.cost() > d.limit()
+          ? " Retrying will not help: reduce the cost of the call."
+          : " Retry once another call has finished.");
+    } else {
+      sb.append(" Retrying the same call will not help.");
+    }
+    return sb.toString();
+  }
+}
