@@ -131,18 +131,17 @@ public final class McpRateLimiting {
   }
 
   /**
-   * Wraps every tool and drops the ones the policy hides, so they are absent from
+   * Wraps every tool. Hidden tools stay registered, so a direct call to one is answered with a
+   * "hidden by policy" denial; register {@link #toolFilter()} to remove them from
    * {@code tools/list}.
    *
    * @param specs tools
-   * @return the visible tools, rate-limited
+   * @return the tools, rate-limited
    */
   public List<McpServerFeatures.SyncToolSpecification> wrapSyncTools(List<McpServerFeatures.SyncToolSpecification> specs) {
-    List<McpServerFeatures.SyncToolSpecification> out = new ArrayList<>();
+    List<McpServerFeatures.SyncToolSpecification> out = new ArrayList<>(specs.size());
     for (var s : specs) {
-      if (!limiter.policy().isHidden(s.tool().name())) {
-        out.add(wrap(s));
-      }
+      out.add(wrap(s));
     }
     return out;
   }
@@ -164,14 +163,12 @@ public final class McpRateLimiting {
 
   /**
    * @param specs tools
-   * @return the visible tools (hidden ones dropped), rate-limited
+   * @return the tools, rate-limited (see {@link #wrapSyncTools})
    */
   public List<McpServerFeatures.AsyncToolSpecification> wrapAsyncTools(List<McpServerFeatures.AsyncToolSpecification> specs) {
-    List<McpServerFeatures.AsyncToolSpecification> out = new ArrayList<>();
+    List<McpServerFeatures.AsyncToolSpecification> out = new ArrayList<>(specs.size());
     for (var s : specs) {
-      if (!limiter.policy().isHidden(s.tool().name())) {
-        out.add(wrap(s));
-      }
+      out.add(wrap(s));
     }
     return out;
   }
@@ -204,30 +201,26 @@ public final class McpRateLimiting {
 
   /**
    * @param specs stateless tools
-   * @return the visible tools (hidden ones dropped), rate-limited
+   * @return the tools, rate-limited (see {@link #wrapSyncTools})
    */
   public List<McpStatelessServerFeatures.SyncToolSpecification> wrapStatelessSyncTools(
       List<McpStatelessServerFeatures.SyncToolSpecification> specs) {
-    List<McpStatelessServerFeatures.SyncToolSpecification> out = new ArrayList<>();
+    List<McpStatelessServerFeatures.SyncToolSpecification> out = new ArrayList<>(specs.size());
     for (var s : specs) {
-      if (!limiter.policy().isHidden(s.tool().name())) {
-        out.add(wrap(s));
-      }
+      out.add(wrap(s));
     }
     return out;
   }
 
   /**
    * @param specs stateless async tools
-   * @return the visible tools (hidden ones dropped), rate-limited
+   * @return the tools, rate-limited (see {@link #wrapSyncTools})
    */
   public List<McpStatelessServerFeatures.AsyncToolSpecification> wrapStatelessAsyncTools(
       List<McpStatelessServerFeatures.AsyncToolSpecification> specs) {
-    List<McpStatelessServerFeatures.AsyncToolSpecification> out = new ArrayList<>();
+    List<McpStatelessServerFeatures.AsyncToolSpecification> out = new ArrayList<>(specs.size());
     for (var s : specs) {
-      if (!limiter.policy().isHidden(s.tool().name())) {
-        out.add(wrap(s));
-      }
+      out.add(wrap(s));
     }
     return out;
   }
