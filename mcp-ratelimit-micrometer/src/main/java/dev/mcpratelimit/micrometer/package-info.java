@@ -1,4 +1,4 @@
-/** mcp-ratelimit micrometer integration (work in progress). */
+/** Micrometer metrics for mcp-ratelimit: {@link dev.mcpratelimit.micrometer.RateLimitMetrics}. */
 @NullMarked
 package dev.mcpratelimit.micrometer;
 
