@@ -131,6 +131,7 @@ public final class CallContext {
     private final String target;
     private Map<String, @Nullable Object> arguments = Map.of();
     private @Nullable Map<String, String> identity;
+    private boolean identityShared; // handed to a built context: copy before the next change
 
     private Builder(Method method, String target) {
       this.method = Objects.requireNonNull(method, "method");
@@ -161,6 +162,9 @@ public final class CallContext {
       Objects.requireNonNull(name, "name");
       if (identity == null) {
         identity = new HashMap<>(8);
+      } else if (identityShared) {
+        identity = new HashMap<>(identity); // a context built earlier keeps what it was built with
+        identityShared = false;
       }
       if (value == null) {
         identity.remove(name);
@@ -190,8 +194,14 @@ public final class CallContext {
       return attribute(CLIENT, client);
     }
 
-    /** @return the context */
+    /**
+     * Builds the context. The builder may be reused: later changes do not affect contexts built
+     * before them.
+     *
+     * @return the context
+     */
     public CallContext build() {
+      identityShared = identity != null;
       return new CallContext(this);
     }
   }

@@ -2,7 +2,9 @@ package dev.mcpratelimit;
 
 import dev.mcpratelimit.internal.ArgumentPath;
 import java.math.BigDecimal;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -95,6 +97,10 @@ public final class Condition {
         if (!(value instanceof Number) && !(value instanceof String)) {
           throw new IllegalArgumentException("value of '" + op.text + "' on " + path + " must be a number or string, but was " + value);
         }
+        if (value instanceof Number n && decimal(n) == null) {
+          // nothing orders against NaN or an infinity: the condition would fail every call
+          throw new IllegalArgumentException("value of '" + op.text + "' on " + path + " must be a finite number, but was " + value);
+        }
       }
       case REGEX -> {
         if (!(value instanceof String s)) {
@@ -133,7 +139,10 @@ public final class Condition {
   public static Condition of(String path, Op op, @Nullable Object value) {
     Objects.requireNonNull(path, "path");
     Objects.requireNonNull(op, "op");
-    return new Condition(path, op, value instanceof Collection<?> c ? List.copyOf(c) : value);
+    // copied (a later change to the caller's list does not change the condition); may hold null,
+    // as in "in: [~, usd]" (List.copyOf would throw on it)
+    return new Condition(path, op,
+        value instanceof Collection<?> c ? Collections.unmodifiableList(new ArrayList<>(c)) : value);
   }
 
   /** @return the argument path as written */

@@ -96,15 +96,23 @@ public final class Cost {
     if (d.signum() < 0) {
       throw new InvalidCostException("cost argument " + path + " must not be negative, but was " + n);
     }
-    BigDecimal whole = d.setScale(0, RoundingMode.CEILING);
-    if (!roundUp && whole.compareTo(d) != 0) {
-      throw new InvalidCostException("cost argument " + path + " must be a whole number, but was " + n);
-    }
-    if (whole.compareTo(BigDecimal.valueOf(Long.MAX_VALUE)) > 0) {
+    // compare before rescaling: setScale on 1e1000000000 or 1e-1000000000 would compute a
+    // number with a billion digits (minutes of CPU per call, from one JSON argument)
+    if (d.compareTo(LONG_MAX) > 0) {
       throw new InvalidCostException("cost argument " + path + " is too large: " + n);
     }
-    return whole.longValueExact();
+    boolean fraction = d.signum() != 0 && d.stripTrailingZeros().scale() > 0;
+    if (fraction && !roundUp) {
+      throw new InvalidCostException("cost argument " + path + " must be a whole number, but was " + n);
+    }
+    if (d.compareTo(BigDecimal.ONE) < 0) {
+      return fraction ? 1 : 0; // 0 < d < 1 rounds up to 1, whatever its scale
+    }
+    // 1 <= d <= Long.MAX_VALUE: its scale is at most its precision, which the caller already paid for
+    return d.setScale(0, RoundingMode.CEILING).longValueExact();
   }
+
+  private static final BigDecimal LONG_MAX = BigDecimal.valueOf(Long.MAX_VALUE);
 
   private static String describe(Object v) {
     String s = v instanceof String str ? '"' + str + '"' : v.getClass().getSimpleName();
