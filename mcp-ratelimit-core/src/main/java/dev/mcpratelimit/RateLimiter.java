@@ -89,7 +89,8 @@ public interface RateLimiter {
   void backoff(KeyResolver scope, String value, Instant until);
 
   /**
-   * Backs off the scope a call belongs to for {@code duration}.
+   * Backs off the scope a call belongs to for {@code duration}. A call without a value for the
+   * scope (no tenant, say) backs off every caller without one, as they share one bucket.
    *
    * @param call the call whose scope value is resolved
    * @param scope the dimension

@@ -78,7 +78,7 @@ public final class CaffeineStore implements LimiterStore {
               .maximumSize(maximumKeys)
               .executor(Runnable::run) // evictions are reported on the deciding thread, in order
               .ticker(clock::nanos)
-              .expireAfter(new StateExpiry())
+              .expireAfter(new StateExpiry(tailNanos(spec)))
               .removalListener((Object k, Limiter v, RemovalCause c) -> onRemoval(this, v, c))
               .build();
       this.varExpiration = cache.policy().expireVariably().orElse(null);
@@ -113,8 +113,36 @@ public final class CaffeineStore implements LimiterStore {
     }
   }
 
+  /**
+   * The longest one acquisition can keep a key of {@code spec} busy, counted from the
+   * acquisition: a bucket's time to refill from empty, the longest window an acquisition can land
+   * in. Added to the time the key is already busy, it is the key's lifetime after an access.
+   */
+  static long tailNanos(LimitSpec spec) {
+    if (spec instanceof LimitSpec.TokenBucket tb) {
+      return tb.capacity() * tb.nanosPerToken();
+    } else if (spec instanceof LimitSpec.SlidingWindow sw) {
+      // the estimate counts the previous window too; an exact log only its last entry's window
+      return sw.exact() ? sw.window().toNanos() : 2 * sw.window().toNanos();
+    } else if (spec instanceof LimitSpec.FixedWindow fw) {
+      long nominal = fw.unit().nominalLength().toNanos();
+      if (fw.unit() == dev.mcpratelimit.WindowUnit.MINUTE || fw.zone().getRules().isFixedOffset()) {
+        return nominal; // every window is exactly this long
+      }
+      // a local day (or hour) around a daylight-saving change is longer, by up to 2 hours (Troll)
+      return nominal + TimeUnit.HOURS.toNanos(3);
+    }
+    return CONCURRENCY_GRACE_NANOS;
+  }
+
   /** Lifetime after an access: the longest the state can stay non-idle after one acquisition. */
   private static final class StateExpiry implements Expiry<Object, Limiter> {
+    private final long tail;
+
+    StateExpiry(long tail) {
+      this.tail = tail;
+    }
+
     @Override
     public long expireAfterCreate(Object key, Limiter value, long currentTime) {
       return span(value, currentTime);
@@ -133,18 +161,12 @@ public final class CaffeineStore implements LimiterStore {
       return Math.max(currentDuration, span(value, currentTime));
     }
 
-    private static long span(Limiter value, long now) {
-      LimitSpec spec = value.spec();
-      long busy = Math.max(0, Arith.satSub(value.idleAt(now), now));
-      if (spec instanceof LimitSpec.TokenBucket tb) {
-        return Arith.satAdd(busy, tb.capacity() * tb.nanosPerToken());
-      } else if (spec instanceof LimitSpec.SlidingWindow sw) {
-        return Arith.satAdd(busy, 2 * sw.window().toNanos());
-      } else if (spec instanceof LimitSpec.FixedWindow fw) {
-        return Arith.satAdd(busy, fw.unit().nominalLength().toNanos() + TimeUnit.HOURS.toNanos(1));
+    private long span(Limiter value, long now) {
+      if (value instanceof ConcurrencyPermits c) {
+        return c.inFlight() > 0 ? FOREVER : CONCURRENCY_GRACE_NANOS;
       }
-      ConcurrencyPermits c = (ConcurrencyPermits) value;
-      return c.inFlight() > 0 ? FOREVER : CONCURRENCY_GRACE_NANOS;
+      long busy = Math.max(0, Arith.satSub(value.idleAt(now), now));
+      return Arith.satAdd(busy, tail);
     }
   }
 
@@ -175,9 +197,25 @@ public final class CaffeineStore implements LimiterStore {
 
   @Override
   public @Nullable Ticket acquire(Batch batch) {
+    final InMemoryTicket ticket = new InMemoryTicket(clock, batch.now());
+    boolean all;
+    try {
+      all = acquireInto(batch, ticket);
+    } catch (RuntimeException | Error e) {
+      ticket.refund(); // all or nothing, also when something throws midway
+      throw e;
+    }
+    if (!all) {
+      ticket.refund(); // all or nothing
+      return null;
+    }
+    return ticket;
+  }
+
+  /** Takes every entry it can into {@code ticket}. @return whether all were granted */
+  private boolean acquireInto(Batch batch, InMemoryTicket ticket) {
     final long now = batch.now();
     final int n = batch.size();
-    final InMemoryTicket ticket = new InMemoryTicket(clock, now);
     boolean all = true;
     for (int i = 0; i < n; i++) {
       Space space = space(batch, i);
@@ -213,11 +251,7 @@ public final class CaffeineStore implements LimiterStore {
         all = false;
       }
     }
-    if (!all) {
-      ticket.refund(); // all or nothing
-      return null;
-    }
-    return ticket;
+    return all;
   }
 
   @Override

@@ -129,7 +129,7 @@ public final class Engine implements RateLimiter {
       }
     }
     if (rules.length == 0) {
-      Decision.Granted g = Grant.NONE;
+      Decision.Granted g = new Grant(null, null, 0, List.of()); // own instance: isSettled() must hold per call
       if (hasListener) {
         listener.onGranted(call, g);
       }
@@ -236,14 +236,16 @@ public final class Engine implements RateLimiter {
 
     LimiterStore.Ticket shadowTicket = null;
     if (shadow != null) {
+      boolean shadowFailed = false;
       try {
         shadowTicket = store.acquire(shadow);
       } catch (RuntimeException e) {
+        shadowFailed = true; // the probes say nothing: report the error, not would-be denials
         if (hasListener) {
           listener.onStoreError(e);
         }
       }
-      if (shadowTicket == null) {
+      if (shadowTicket == null && !shadowFailed) {
         for (int i = 0; i < shadow.size(); i++) {
           if (!shadow.probe(i).granted()) {
             shadowDenials = add(shadowDenials, limitDenial(shadowRules[i], shadow, i, now, false));
@@ -387,14 +389,12 @@ public final class Engine implements RateLimiter {
 
   // ---------------------------------------------------------------- backoff
 
-  private record BackoffKey(String dimensions, String value) {}
+  /** A backed-off scope; a {@code null} value is the scope of callers without that identity. */
+  private record BackoffKey(String dimensions, @Nullable String value) {}
 
   private Decision.@Nullable Denied checkBackoff(CallContext call, Rule[] rules, long now, long startedAt) {
     for (KeyResolver scope : backoffScopes) {
-      String value = scope.resolve(call);
-      if (value == null) {
-        continue;
-      }
+      String value = scope.resolve(call); // null: the anonymous scope, distinct from any value
       BackoffKey k = new BackoffKey(String.join("+", scope.dimensions()), value);
       Long until = backoffs.get(k);
       if (until == null) {
@@ -419,8 +419,11 @@ public final class Engine implements RateLimiter {
 
   @Override
   public void backoff(KeyResolver scope, String value, Instant until) {
+    backoffScope(scope, Objects.requireNonNull(value, "value"), until);
+  }
+
+  private void backoffScope(KeyResolver scope, @Nullable String value, Instant until) {
     Objects.requireNonNull(scope, "scope");
-    Objects.requireNonNull(value, "value");
     Objects.requireNonNull(until, "until");
     long untilNanos = Arith.satAdd(Arith.satMul(Math.max(0, until.getEpochSecond()), 1_000_000_000L), until.getNano());
     BackoffKey k = new BackoffKey(String.join("+", scope.dimensions()), value);
@@ -449,11 +452,9 @@ public final class Engine implements RateLimiter {
     if (duration.isNegative() || duration.isZero()) {
       throw new IllegalArgumentException("backoff duration must be positive, but was " + duration);
     }
-    String value = scope.resolve(call);
-    if (value == null) {
-      value = ""; // the call has no value for the scope: back off the shared bucket
-    }
-    backoff(scope, value, Clock.toInstant(clock.nanos()).plus(duration));
+    // a call without a value for the scope backs off every caller without one (as they share a
+    // bucket), and no caller whose value merely looks empty
+    backoffScope(scope, scope.resolve(call), Clock.toInstant(clock.nanos()).plus(duration));
   }
 
   // ---------------------------------------------------------------- accessors
@@ -480,8 +481,6 @@ public final class Engine implements RateLimiter {
 
   /** A granted decision: the store tickets of its enforced and shadow rules. */
   static final class Grant implements Decision.Granted {
-    static final Grant NONE = new Grant(null, null, 0, List.of());
-
     private final LimiterStore.@Nullable Ticket ticket;
     private final LimiterStore.@Nullable Ticket shadowTicket;
     private final long delay;
@@ -519,7 +518,7 @@ public final class Engine implements RateLimiter {
 
     @Override
     public void commit() {
-      if (this != NONE && SETTLED.compareAndSet(this, false, true)) {
+      if (SETTLED.compareAndSet(this, false, true)) {
         if (ticket != null) {
           ticket.releasePermits();
         }
@@ -531,7 +530,7 @@ public final class Engine implements RateLimiter {
 
     @Override
     public void release() {
-      if (this != NONE && SETTLED.compareAndSet(this, false, true)) {
+      if (SETTLED.compareAndSet(this, false, true)) {
         if (ticket != null) {
           ticket.refund();
         }
@@ -543,7 +542,7 @@ public final class Engine implements RateLimiter {
 
     @Override
     public boolean isSettled() {
-      return this != NONE && settled;
+      return settled;
     }
 
     @Override
