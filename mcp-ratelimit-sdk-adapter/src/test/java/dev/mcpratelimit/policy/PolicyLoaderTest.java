@@ -7,13 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import com.networknt.schema.JsonSchema;
-import com.networknt.schema.JsonSchemaFactory;
-import com.networknt.schema.SpecVersion;
-import com.networknt.schema.ValidationMessage;
+import io.modelcontextprotocol.json.McpJsonDefaults;
+import io.modelcontextprotocol.json.schema.JsonSchemaValidator;
+import tools.jackson.dataformat.yaml.YAMLMapper;
 import dev.mcpratelimit.CallContext;
 import dev.mcpratelimit.Condition;
 import dev.mcpratelimit.Cost;
@@ -231,26 +227,32 @@ class PolicyLoaderTest {
     }
   }
 
+  /** Validated with the JSON Schema validator the MCP SDK itself ships (draft 2020-12). */
   @Test
+  @SuppressWarnings("unchecked")
   void everyExamplePolicyMatchesTheSchemaAndLoads() throws Exception {
-    JsonSchema schema;
+    YAMLMapper yaml = YAMLMapper.builder().build();
+    Map<String, Object> schema;
     try (InputStream in = PolicyLoader.class.getResourceAsStream("/dev/mcpratelimit/policy/policy.schema.json")) {
-      schema = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012).getSchema(in);
+      schema = yaml.readValue(in, Map.class);
     }
-    ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
+    JsonSchemaValidator validator = McpJsonDefaults.getSchemaValidator();
+    assertTrue(validator.validateSchema(schema).valid(), "the schema itself is valid");
     List<Path> files;
     try (Stream<Path> s = Files.list(EXAMPLES)) {
       files = s.filter(p -> p.toString().matches(".*\\.(ya?ml|json)")).sorted().toList();
     }
     assertTrue(files.size() >= 3, files.toString());
     for (Path p : files) {
-      JsonNode doc = yaml.readTree(p.toFile());
-      Set<ValidationMessage> errors = schema.validate(doc);
-      assertTrue(errors.isEmpty(), p + ": " + errors);
+      Map<String, Object> doc = yaml.readValue(p.toFile(), Map.class);
+      JsonSchemaValidator.ValidationResponse r = validator.validate(schema, doc);
+      assertTrue(r.valid(), p + ": " + r.errorMessage());
       PolicyLoader.load(p);
     }
-    JsonNode bad = yaml.readTree("version: 1\ntools:\n  t: { rules: [ { name: x, rateLimt: 1/hour } ] }\n");
-    assertFalse(schema.validate(bad).isEmpty(), "the schema rejects unknown fields too");
+    Map<String, Object> bad = yaml.readValue("version: 1\ntools:\n  t: { rules: [ { name: x, rateLimt: 1/hour } ] }\n", Map.class);
+    assertFalse(validator.validate(schema, bad).valid(), "the schema rejects unknown fields too");
+    Map<String, Object> badRate = yaml.readValue("version: 1\ntools:\n  t: { rules: [ { name: x, rateLimit: 1/week } ] }\n", Map.class);
+    assertFalse(validator.validate(schema, badRate).valid(), "and bad rates");
   }
 
   @Test
