@@ -463,7 +463,8 @@ public final class PolicyReader {
     if (kinds.size() > 1) {
       problem(m.entries.get(kinds.get(1)), path + "." + kinds.get(1), "a rule has at most one limit, but found " + kinds);
     }
-    Cost cost = toolCost;
+    // a tool-level cost weighs rate limits; a concurrency rule counts calls in flight
+    Cost cost = m.entries.containsKey("concurrency") ? null : toolCost;
     if (m.entries.containsKey("cost")) {
       cost = cost(m.entries.get("cost"), path + ".cost");
     }

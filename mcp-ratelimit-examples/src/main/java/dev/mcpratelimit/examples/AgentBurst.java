@@ -1,0 +1,167 @@
+package dev.mcpratelimit.examples;
+
+import io.modelcontextprotocol.client.McpClient;
+import io.modelcontextprotocol.client.McpSyncClient;
+import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
+import io.modelcontextprotocol.spec.McpSchema;
+import java.io.PrintStream;
+import java.net.http.HttpRequest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * An agent-burst client: real MCP SDK clients playing several users in two tenants against the
+ * demo server, including a runaway loop that tries to open 47 identical issues. Prints a live
+ * progress line and a table of what was allowed, denied and waited, with sample denials.
+ */
+public final class AgentBurst {
+  /** Outcome counts of one (tenant, user, tool, rule) row. */
+  static final class Row {
+    final AtomicInteger allowed = new AtomicInteger();
+    final AtomicInteger denied = new AtomicInteger();
+    volatile String sample = "";
+  }
+
+  final Map<String, Row> rows = new ConcurrentHashMap<>();
+  final AtomicInteger calls = new AtomicInteger();
+  final AtomicInteger deniedTotal = new AtomicInteger();
+  final List<String> hiddenListed = new ArrayList<>();
+  private final String url;
+  private final PrintStream out;
+  private final List<McpSyncClient> clients = new ArrayList<>();
+
+  AgentBurst(String url, PrintStream out) {
+    this.url = url;
+    this.out = out;
+  }
+
+  private McpSyncClient client(String user, String tenant) {
+    HttpRequest.Builder rb = HttpRequest.newBuilder().header("X-User-Id", user).header("X-Tenant-Id", tenant);
+    McpSyncClient c = McpClient.sync(HttpClientStreamableHttpTransport.builder(url).endpoint("/mcp").requestBuilder(rb).build())
+        .clientInfo(new McpSchema.Implementation("agent-" + user, "1.0"))
+        .requestTimeout(Duration.ofSeconds(30)).build();
+    c.initialize();
+    synchronized (clients) {
+      clients.add(c);
+    }
+    return c;
+  }
+
+  @SuppressWarnings("unchecked")
+  private void call(McpSyncClient c, String tenant, String user, String tool, Map<String, Object> args) {
+    McpSchema.CallToolResult r = c.callTool(new McpSchema.CallToolRequest(tool, args));
+    calls.incrementAndGet();
+    if (Boolean.TRUE.equals(r.isError()) && r.structuredContent() instanceof Map<?, ?> m && m.containsKey("rule")) {
+      Map<String, Object> s = (Map<String, Object>) m;
+      Row row = rows.computeIfAbsent(tenant + "|" + user + "|" + tool + "|" + s.get("rule"), k -> new Row());
+      row.denied.incrementAndGet();
+      row.sample = ((McpSchema.TextContent) r.content().get(0)).text();
+      deniedTotal.incrementAndGet();
+    } else {
+      rows.computeIfAbsent(tenant + "|" + user + "|" + tool + "|-", k -> new Row()).allowed.incrementAndGet();
+    }
+    progress();
+  }
+
+  private void progress() {
+    out.print("\r  tool calls: " + calls.get() + "   denied: " + deniedTotal.get() + "   ");
+    out.flush();
+  }
+
+  /** Runs every agent concurrently; returns when all are done. */
+  void run() throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(8);
+    List<Future<?>> jobs = new ArrayList<>();
+    // acme / alice: a stuck agent opening the same issue in a loop, as fast as it can
+    jobs.add(pool.submit(() -> {
+      McpSyncClient c = client("alice", "acme");
+      for (int i = 0; i < 47; i++) {
+        call(c, "acme", "alice", "create_issue", Map.of("title", "Bug: stale cache in auth module"));
+      }
+      return null;
+    }));
+    // acme / bob: a well-behaved agent reading files, then a code-search burst that waits
+    jobs.add(pool.submit(() -> {
+      McpSyncClient c = client("bob", "acme");
+      for (int i = 0; i < 40; i++) {
+        call(c, "acme", "bob", "read_file", Map.of("path", "src/Main" + i + ".java"));
+      }
+      for (int i = 0; i < 5; i++) {
+        call(c, "acme", "bob", "search_code", Map.of("q", "cache"));
+      }
+      hiddenListed.addAll(c.listTools().tools().stream().map(McpSchema.Tool::name).filter("delete_repository"::equals).toList());
+      call(c, "acme", "bob", "delete_repository", Map.of("name", "acme/api"));
+      return null;
+    }));
+    // globex / carol: charges that would exceed the tenant's daily spend cap, and one too large
+    jobs.add(pool.submit(() -> {
+      McpSyncClient c = client("carol", "globex");
+      call(c, "globex", "carol", "create_charge", Map.of("amount", 60000, "currency", "usd"));
+      for (int i = 0; i < 5; i++) {
+        call(c, "globex", "carol", "create_charge", Map.of("amount", 30000, "currency", "usd"));
+      }
+      return null;
+    }));
+    // globex / dave: three parallel expensive queries (one at a time per user; tenant budget)
+    for (int t = 0; t < 3; t++) {
+      jobs.add(pool.submit(() -> {
+        McpSyncClient c = client("dave", "globex");
+        for (int i = 0; i < 4; i++) {
+          call(c, "globex", "dave", "run_query", Map.of("sql", "select count(*) from events"));
+        }
+        return null;
+      }));
+    }
+    for (Future<?> f : jobs) {
+      f.get();
+    }
+    pool.shutdown();
+    out.println();
+    for (McpSyncClient c : clients) {
+      try {
+        c.closeGracefully();
+      } catch (RuntimeException ignored) {
+        // shutting down
+      }
+    }
+  }
+
+  /** Prints the table: per tenant, user, tool and rule, with sample denial messages. */
+  void printTable(Map<String, java.util.concurrent.atomic.AtomicInteger> waited) {
+    Map<String, Row> sorted = new TreeMap<>(rows);
+    String fmt = "%-7s %-6s %-18s %-20s %7s %6s %6s%n";
+    out.printf(fmt, "TENANT", "USER", "TOOL", "RULE", "ALLOWED", "DENIED", "WAITED");
+    for (Map.Entry<String, Row> e : sorted.entrySet()) {
+      String[] k = e.getKey().split("\\|");
+      AtomicInteger w = waited.get(k[2] + "|" + k[1]);
+      out.printf(fmt, k[0], k[1], k[2], k[3], e.getValue().allowed.get(), e.getValue().denied.get(),
+          k[3].equals("-") && w != null ? w.get() : 0);
+    }
+    out.println();
+    out.println("Sample denials (what the agent reads):");
+    for (Map.Entry<String, Row> e : sorted.entrySet()) {
+      if (!e.getValue().sample.isEmpty()) {
+        String[] k = e.getKey().split("\\|");
+        out.println("  " + k[1] + " / " + k[2] + ": " + e.getValue().sample);
+      }
+    }
+  }
+
+  int allowed(String tenant, String user, String tool) {
+    Row r = rows.get(tenant + "|" + user + "|" + tool + "|-");
+    return r == null ? 0 : r.allowed.get();
+  }
+
+  int denied(String tenant, String user, String tool, String rule) {
+    Row r = rows.get(tenant + "|" + user + "|" + tool + "|" + rule);
+    return r == null ? 0 : r.denied.get();
+  }
+}

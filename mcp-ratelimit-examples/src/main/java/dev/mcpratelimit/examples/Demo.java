@@ -1,0 +1,76 @@
+package dev.mcpratelimit.examples;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The README's main command: starts the demo MCP server on a free localhost port (Streamable
+ * HTTP), drives it with the agent-burst client, prints the table, and checks from the server's
+ * side that every limit held. Exits non-zero if any did not.
+ */
+public final class Demo {
+  private Demo() {}
+
+  public static void main(String[] args) throws Exception {
+    int code = run(System.out);
+    System.exit(code);
+  }
+
+  /**
+   * Runs the demo end to end.
+   *
+   * @param out where the progress line, table and verdict go
+   * @return 0 when every limit held, 1 otherwise
+   */
+  public static int run(PrintStream out) throws Exception {
+    try (DemoServer server = new DemoServer()) {
+      String url = server.startHttp(0);
+      out.println("Demo MCP server on " + url + "/mcp, policy demo-policy.yaml. Agents start:");
+      AgentBurst agents = new AgentBurst(url, out);
+      agents.run();
+      out.println();
+      agents.printTable(server.observed.waited);
+      out.println();
+      List<String> broken = check(server.observed, agents);
+      if (broken.isEmpty()) {
+        out.println("All limits held: the runaway loop opened 3 issues, not 47; spend stayed under the cap;"
+            + " queries ran one at a time; the hidden tool never ran.");
+        return 0;
+      }
+      out.println("LIMITS VIOLATED:");
+      for (String b : broken) {
+        out.println("  " + b);
+      }
+      return 1;
+    }
+  }
+
+  static List<String> check(DemoServer.Observed seen, AgentBurst agents) {
+    List<String> broken = new ArrayList<>();
+    AtomicInteger issues = seen.executed.get("create_issue|alice");
+    if (issues == null || issues.get() > 3) {
+      broken.add("alice opened " + (issues == null ? 0 : issues.get()) + " issues; the burst limit is 3/minute");
+    }
+    AtomicLong charged = seen.charged.get("carol");
+    if (charged != null && charged.get() > 100_000) {
+      broken.add("globex was charged " + charged.get() + " cents; the daily cap is 100000");
+    }
+    AtomicInteger q = seen.maxConcurrentQueries.get("dave");
+    if (q != null && q.get() > 1) {
+      broken.add("dave ran " + q.get() + " queries at once; the limit is 1");
+    }
+    if (seen.executed.containsKey("delete_repository|bob")) {
+      broken.add("the hidden delete_repository tool ran");
+    }
+    if (!agents.hiddenListed.isEmpty()) {
+      broken.add("delete_repository was listed by tools/list");
+    }
+    if (agents.denied("acme", "alice", "create_issue", "issue burst") != 44) {
+      broken.add("alice's runaway loop should see 44 burst denials, saw " + agents.denied("acme", "alice", "create_issue", "issue burst"));
+    }
+    return broken;
+  }
+}

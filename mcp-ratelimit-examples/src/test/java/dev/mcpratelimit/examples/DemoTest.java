@@ -1,0 +1,79 @@
+package dev.mcpratelimit.examples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.modelcontextprotocol.client.McpClient;
+import io.modelcontextprotocol.client.McpSyncClient;
+import io.modelcontextprotocol.client.transport.ServerParameters;
+import io.modelcontextprotocol.client.transport.StdioClientTransport;
+import io.modelcontextprotocol.json.McpJsonDefaults;
+import io.modelcontextprotocol.spec.McpSchema;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/** The README's main command, run in the test suite, and the demo server over stdio. */
+class DemoTest {
+
+  static int cell(String table, String tenant, String user, String tool, String rule, int column) {
+    Pattern row = Pattern.compile("(?m)^" + tenant + "\\s+" + user + "\\s+" + tool + "\\s+" + Pattern.quote(rule)
+        + "\\s+(\\d+)\\s+(\\d+)\\s+(\\d+)\\s*$");
+    Matcher m = row.matcher(table);
+    assertTrue(m.find(), () -> "no row " + tenant + "/" + user + "/" + tool + "/" + rule + " in\n" + table);
+    return Integer.parseInt(m.group(column));
+  }
+
+  @Test
+  void demoRunsEndToEndAndEveryLimitHolds() throws Exception {
+    ByteArrayOutputStream buf = new ByteArrayOutputStream();
+    int code = Demo.run(new PrintStream(buf, true, StandardCharsets.UTF_8));
+    String out = buf.toString(StandardCharsets.UTF_8);
+    assertEquals(0, code, out);
+    assertEquals(3, cell(out, "acme", "alice", "create_issue", "-", 1), "the runaway loop opened 3 issues");
+    assertEquals(44, cell(out, "acme", "alice", "create_issue", "issue burst", 2));
+    assertEquals(1, cell(out, "acme", "bob", "delete_repository", "hidden", 2));
+    assertEquals(5, cell(out, "acme", "bob", "search_code", "-", 1), "search waits instead of failing");
+    assertTrue(cell(out, "acme", "bob", "search_code", "-", 3) >= 1, "and some searches waited");
+    assertEquals(3, cell(out, "globex", "carol", "create_charge", "-", 1));
+    assertEquals(2, cell(out, "globex", "carol", "create_charge", "daily spend cap", 2));
+    assertEquals(1, cell(out, "globex", "carol", "create_charge", "max single charge", 2));
+    assertTrue(cell(out, "globex", "dave", "run_query", "one query at a time", 2) >= 1, "parallel queries were refused");
+    assertTrue(out.contains("Slow down — max 3 issues per minute. Retry after"), out);
+    assertTrue(out.contains("All limits held"), out);
+  }
+
+  @Test
+  void demoServerSpeaksStdio() {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    ServerParameters params = ServerParameters.builder(java)
+        .args("-cp", System.getProperty("java.class.path"), DemoServer.class.getName(), "--stdio").build();
+    McpSyncClient client = McpClient.sync(new StdioClientTransport(params, McpJsonDefaults.getMapper()))
+        .requestTimeout(Duration.ofSeconds(30)).initializationTimeout(Duration.ofSeconds(60)).build();
+    try {
+      client.initialize();
+      List<String> tools = client.listTools().tools().stream().map(McpSchema.Tool::name).toList();
+      assertTrue(tools.contains("create_issue"));
+      assertFalse(tools.contains("delete_repository"), "hidden over stdio too");
+      for (int i = 0; i < 3; i++) {
+        assertFalse(client.callTool(new McpSchema.CallToolRequest("create_issue", Map.of("title", "t"))).isError());
+      }
+      McpSchema.CallToolResult denied = client.callTool(new McpSchema.CallToolRequest("create_issue", Map.of("title", "t")));
+      assertTrue(denied.isError());
+      @SuppressWarnings("unchecked")
+      Map<String, Object> s = (Map<String, Object>) denied.structuredContent();
+      assertEquals("issue burst", s.get("rule"));
+      assertEquals("rate_limited", s.get("error"));
+    } finally {
+      client.closeGracefully();
+    }
+  }
+}
