@@ -1,4 +1,7 @@
-/** mcp-ratelimit redis integration (work in progress). */
+/**
+ * A distributed, persistent {@link dev.mcpratelimit.spi.LimiterStore} on Redis:
+ * {@link dev.mcpratelimit.redis.RedisLimiterStore}. One round trip per decision.
+ */
 @NullMarked
 package dev.mcpratelimit.redis;
 

@@ -1,0 +1,277 @@
+package dev.mcpratelimit.redis;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.mcpratelimit.CallContext;
+import dev.mcpratelimit.Decision;
+import dev.mcpratelimit.DenialReason;
+import dev.mcpratelimit.KeyResolvers;
+import dev.mcpratelimit.LimitSpec;
+import dev.mcpratelimit.RateLimitListener;
+import dev.mcpratelimit.RateLimitPolicy;
+import dev.mcpratelimit.RateLimiter;
+import dev.mcpratelimit.Rule;
+import dev.mcpratelimit.WindowUnit;
+import dev.mcpratelimit.spi.LimitKey;
+import java.time.Duration;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import redis.embedded.RedisServer;
+
+/** Redis specifics: shared state across instances, one command per decision, TTLs, outages. */
+class RedisLimiterStoreTest {
+  static RateLimitPolicy stacked() {
+    return RateLimitPolicy.builder()
+        .rule(Rule.builder("user").limit(LimitSpec.tokenBucket(40, 1, Duration.ofHours(1))).build())
+        .rule(Rule.builder("tool").key(KeyResolvers.tool()).limit(LimitSpec.slidingWindow(150, Duration.ofHours(1))).build())
+        .rule(Rule.builder("tenant").key(KeyResolvers.tenant()).limit(LimitSpec.fixedWindow(100, WindowUnit.DAY)).build())
+        .build();
+  }
+
+  @BeforeEach
+  void flush() throws Exception {
+    TestRedis.admin(c -> c.flushdb());
+  }
+
+  @Test
+  void twoServersSharingOneRedisNeverOverGrant() throws Exception {
+    try (RedisLimiterStore a = RedisLimiterStore.builder(TestRedis.url()).build();
+        RedisLimiterStore b = RedisLimiterStore.builder(TestRedis.url()).build()) {
+      RateLimiter la = RateLimiter.builder(stacked()).store(a).build();
+      RateLimiter lb = RateLimiter.builder(stacked()).store(b).build();
+      LongAdder granted = new LongAdder();
+      CountDownLatch start = new CountDownLatch(1);
+      List<Thread> threads = new ArrayList<>();
+      for (int t = 0; t < 16; t++) {
+        RateLimiter l = t % 2 == 0 ? la : lb;
+        String user = "u" + (t % 4);
+        Thread th = new Thread(() -> {
+          try {
+            start.await();
+          } catch (InterruptedException e) {
+            return;
+          }
+          for (int i = 0; i < 40; i++) {
+            if (l.acquire(CallContext.tool("search").user(user).tenant("acme").build()) instanceof Decision.Granted g) {
+              g.commit();
+              granted.increment();
+            }
+          }
+        });
+        th.start();
+        threads.add(th);
+      }
+      start.countDown();
+      for (Thread th : threads) {
+        th.join();
+      }
+      assertEquals(100, granted.sum(), "exactly the tenant's daily 100, across both instances");
+    }
+  }
+
+  static long evalshaCalls() throws Exception {
+    String info = TestRedis.admin(c -> c.info("commandstats"));
+    Matcher m = Pattern.compile("cmdstat_evalsha:calls=(\\d+)").matcher(info);
+    return m.find() ? Long.parseLong(m.group(1)) : 0;
+  }
+
+  static long connections() throws Exception {
+    Matcher m = Pattern.compile("total_connections_received:(\\d+)").matcher(TestRedis.admin(c -> c.info("stats")));
+    return m.find() ? Long.parseLong(m.group(1)) : -1;
+  }
+
+  @Test
+  void exactlyOneCommandPerDecisionAndOnePerRefund() throws Exception {
+    try (RedisLimiterStore s = RedisLimiterStore.builder(TestRedis.url()).build()) {
+      RateLimiter l = RateLimiter.builder(stacked()).store(s).build();
+      TestRedis.admin(c -> c.configResetstat());
+      long evalBefore = evalshaCalls();
+      long connectionsBefore = connections();
+      for (int i = 0; i < 50; i++) {
+        Decision d = l.acquire(CallContext.tool("search").user("u" + i).tenant("t" + (i % 3)).build());
+        ((Decision.Granted) d).release();
+      }
+      assertEquals(100, evalshaCalls() - evalBefore, "50 decisions + 50 refunds");
+      // commandstats also counts the commands the script runs inside Redis, so the round trips
+      // are the evalsha calls; the client issued nothing else (no reconnects, no SCRIPT LOAD)
+      assertEquals(connectionsBefore + 2, connections(), "only the two admin connections of this check");
+      assertFalse(TestRedis.admin(c -> c.info("commandstats")).contains("cmdstat_script:"), "no script reload");
+    }
+  }
+
+  @Test
+  void everyKeyCarriesATtl() throws Exception {
+    try (RedisLimiterStore s = RedisLimiterStore.builder(TestRedis.url()).build()) {
+      RateLimitPolicy p = RateLimitPolicy.builder()
+          .rule(Rule.builder("tb").limit(LimitSpec.tokenBucket(5, 1, Duration.ofMinutes(1))).build())
+          .rule(Rule.builder("sw").limit(LimitSpec.slidingWindow(5, Duration.ofMinutes(1))).build())
+          .rule(Rule.builder("fw").limit(LimitSpec.fixedWindow(5, WindowUnit.HOUR, ZoneId.of("America/New_York"))).build())
+          .rule(Rule.builder("cc").limit(LimitSpec.concurrency(5)).build())
+          .build();
+      RateLimiter l = RateLimiter.builder(p).store(s).build();
+      Decision.Granted held = (Decision.Granted) l.acquire(CallContext.tool("x").user("alice").build());
+      List<String> keys = TestRedis.admin(c -> c.keys("*"));
+      assertEquals(4, keys.size(), keys.toString());
+      for (String k : keys) {
+        long ttl = TestRedis.admin(c -> c.pttl(k));
+        assertTrue(ttl > 0, k + " has no TTL: " + ttl);
+        assertTrue(k.startsWith("mcp-rl:{mcp-rl}:"), k);
+        assertFalse(k.contains("alice"), "identity values never appear in keys");
+      }
+      held.commit();
+    }
+  }
+
+  @Test
+  void scriptIsReloadedAfterScriptFlush() throws Exception {
+    try (RedisLimiterStore s = RedisLimiterStore.builder(TestRedis.url()).build()) {
+      RateLimiter l = RateLimiter.builder(stacked()).store(s).build();
+      assertTrue(l.acquire(CallContext.tool("x").user("a").tenant("t").build()).isGranted());
+      TestRedis.admin(c -> c.scriptFlush());
+      assertTrue(l.acquire(CallContext.tool("x").user("a").tenant("t").build()).isGranted(), "NOSCRIPT → reload → retry");
+    }
+  }
+
+  @Test
+  void countersSurviveAnMcpServerRestart() throws Exception {
+    RateLimitPolicy p = RateLimitPolicy.builder()
+        .rule(Rule.builder("daily").limit(LimitSpec.fixedWindow(3, WindowUnit.DAY)).build()).build();
+    CallContext c = CallContext.tool("x").user("alice").build();
+    try (RedisLimiterStore s = RedisLimiterStore.builder(TestRedis.url()).build()) {
+      RateLimiter l = RateLimiter.builder(p).store(s).build();
+      for (int i = 0; i < 2; i++) {
+        ((Decision.Granted) l.acquire(c)).commit();
+      }
+    }
+    try (RedisLimiterStore s = RedisLimiterStore.builder(TestRedis.url()).build()) { // "restarted"
+      RateLimiter l = RateLimiter.builder(p).store(s).build();
+      assertTrue(l.acquire(c).isGranted());
+      assertFalse(l.acquire(c).isGranted(), "the count survived the restart");
+    }
+  }
+
+  @Test
+  void tokenBucketRetryAfterAndRefund() throws Exception {
+    try (RedisLimiterStore s = RedisLimiterStore.builder(TestRedis.url()).build()) {
+      RateLimitPolicy p = RateLimitPolicy.builder()
+          .rule(Rule.builder("b").limit(LimitSpec.tokenBucket(2, 1, Duration.ofMinutes(1))).build()).build();
+      RateLimiter l = RateLimiter.builder(p).store(s).build();
+      CallContext c = CallContext.tool("x").user("alice").build();
+      Decision.Granted g1 = (Decision.Granted) l.acquire(c);
+      ((Decision.Granted) l.acquire(c)).commit();
+      Decision.Denied d = assertInstanceOf(Decision.Denied.class, l.acquire(c));
+      assertTrue(d.retryAfterNanos() > Duration.ofSeconds(50).toNanos() && d.retryAfterNanos() <= Duration.ofMinutes(1).toNanos(),
+          "retry after " + d.retryAfterNanos());
+      g1.release();
+      assertTrue(l.acquire(c).isGranted(), "the refund restored a token");
+      Decision.Denied never = assertInstanceOf(Decision.Denied.class,
+          RateLimiter.builder(RateLimitPolicy.builder().rule(Rule.builder("b").cost(3)
+              .limit(LimitSpec.tokenBucket(2, 1, Duration.ofMinutes(1))).build()).build()).store(s).build().acquire(c));
+      assertEquals(-1, never.retryAfterNanos(), "cost above capacity can never fit");
+    }
+  }
+
+  @Test
+  void crashedInstancesPermitsComeBackAfterTheirLease() throws Exception {
+    RateLimitPolicy p = RateLimitPolicy.builder().rule(Rule.builder("one").limit(LimitSpec.concurrency(1)).build()).build();
+    CallContext c = CallContext.tool("x").user("alice").build();
+    try (RedisLimiterStore crashed = RedisLimiterStore.builder(TestRedis.url()).permitLease(Duration.ofMillis(200)).build();
+        RedisLimiterStore other = RedisLimiterStore.builder(TestRedis.url()).build()) {
+      assertTrue(RateLimiter.builder(p).store(crashed).build().acquire(c).isGranted()); // never released
+      RateLimiter l = RateLimiter.builder(p).store(other).build();
+      assertFalse(l.acquire(c).isGranted(), "the permit is held");
+      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      boolean back = false;
+      while (!back && System.nanoTime() < deadline) {
+        Decision d = l.acquire(c);
+        back = d.isGranted();
+        if (!back) {
+          Thread.onSpinWait();
+        }
+      }
+      assertTrue(back, "the lease ended and the permit came back");
+    }
+  }
+
+  @Test
+  void redisOutageFailsOpenOrClosedAndRecovers() throws Exception {
+    int port = TestRedis.freePort();
+    RedisServer server = TestRedis.start(port);
+    try (RedisLimiterStore s = RedisLimiterStore.builder("redis://127.0.0.1:" + port).timeout(Duration.ofMillis(300)).build()) {
+      for (RateLimitPolicy.FailureMode mode : RateLimitPolicy.FailureMode.values()) {
+        List<String> errors = new CopyOnWriteArrayList<>();
+        RateLimitListener l = new RateLimitListener() {
+          @Override
+          public void onStoreError(Throwable error) {
+            errors.add(error.getClass().getSimpleName());
+          }
+        };
+        RateLimitPolicy p = RateLimitPolicy.builder().failureMode(mode)
+            .rule(Rule.builder("b").limit(LimitSpec.tokenBucket(5, 1, Duration.ofHours(1))).build()).build();
+        RateLimiter limiter = RateLimiter.builder(p).store(s).listener(l).build();
+        CallContext c = CallContext.tool("x").user("alice").build();
+        assertTrue(limiter.acquire(c).isGranted());
+        server.stop();
+        Decision during = limiter.acquire(c);
+        if (mode == RateLimitPolicy.FailureMode.FAIL_OPEN) {
+          assertTrue(during.isGranted(), "fail open");
+        } else {
+          assertEquals(DenialReason.STORE_UNAVAILABLE, ((Decision.Denied) during).reason(), "fail closed");
+        }
+        assertFalse(errors.isEmpty(), "the error reached the listener");
+        server = TestRedis.start(port); // Redis restarts (empty: no persistence in the test)
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        int errorsAtRestart = errors.size();
+        Decision after = limiter.acquire(c);
+        while (errors.size() > errorsAtRestart && System.nanoTime() < deadline) { // reconnecting
+          errorsAtRestart = errors.size();
+          after = limiter.acquire(c);
+        }
+        assertTrue(after.isGranted());
+        // recovered without restarting the MCP server: decisions come from Redis again
+        int errorsBefore = errors.size();
+        Decision ok = limiter.acquire(c);
+        assertTrue(ok.isGranted());
+        assertEquals(errorsBefore, errors.size(), "no more store errors after recovery");
+      }
+    } finally {
+      server.stop();
+    }
+  }
+
+  @Property(tries = 300)
+  void keysCannotCollideOrInject(@ForAll String a1, @ForAll String b1, @ForAll String a2, @ForAll String b2) throws Exception {
+    net.jqwik.api.Assume.that(!(a1.equals(a2) && b1.equals(b2)));
+    RedisLimiterStore s = Holder.store();
+    String k1 = s.redisKey(new LimitKey("r", a1, b1));
+    String k2 = s.redisKey(new LimitKey("r", a2, b2));
+    assertNotEquals(k1, k2);
+    assertTrue(k1.matches("mcp-rl:\\{mcp-rl\\}:[A-Za-z0-9_-]{43}"), k1);
+  }
+
+  /** One store for the property (no connection needed to compute keys, but the builder connects). */
+  static final class Holder {
+    private static RedisLimiterStore store;
+
+    static synchronized RedisLimiterStore store() throws Exception {
+      if (store == null) {
+        store = RedisLimiterStore.builder(TestRedis.url()).build();
+      }
+      return store;
+    }
+  }
+}
