@@ -60,12 +60,15 @@ public interface Limiter {
   }
 
   /**
-   * Gives back cost taken by an earlier grant at {@code acquiredAt}. Restores exactly what was
-   * taken when nothing else happened in between; a window that has since rolled over is left
-   * alone, and nothing is ever restored beyond the limit.
+   * Gives back cost taken by an earlier grant at {@code acquiredAt}, as far as the limit still
+   * counts it. Restores exactly what was taken when nothing else happened in between; a window
+   * that has since rolled over is left alone; a token bucket gives back only the part of the
+   * grant that has not refilled since (so a late refund never lets later callers exceed the
+   * burst); nothing is ever restored beyond the limit.
    *
    * @param cost the cost granted
-   * @param acquiredAt the time passed to the granting call
+   * @param acquiredAt the time passed to the granting call (for a booked future slot, the time
+   *     the slot begins)
    * @param now the current time
    */
   void refund(long cost, long acquiredAt, long now);

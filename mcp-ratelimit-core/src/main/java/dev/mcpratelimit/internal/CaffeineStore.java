@@ -231,7 +231,7 @@ public final class CaffeineStore implements LimiterStore {
           return lim;
         });
         if (ok[0]) {
-          ticket.put(space, key, l, cost);
+          ticket.put(space, key, l, cost, 0);
         } else {
           all = false;
         }
@@ -241,7 +241,7 @@ public final class CaffeineStore implements LimiterStore {
       long maxWait = batch.maxWaitNanos(i);
       boolean ok = maxWait > 0 ? l.reserve(cost, now, maxWait, probe) : l.tryAcquire(cost, now, probe);
       if (ok) {
-        ticket.put(space, key, l, cost);
+        ticket.put(space, key, l, cost, probe.waitNanos());
         if (probe.waitNanos() > 0 && space.varExpiration != null) {
           // a booked future slot outlives the usual span: extend the key's lifetime to cover it
           long span = Arith.satAdd(Math.max(0, l.idleAt(now) - now), TimeUnit.MINUTES.toNanos(1));
@@ -319,6 +319,7 @@ public final class CaffeineStore implements LimiterStore {
     private long c0;
     private long c1;
     private long c2;
+    private long @Nullable [] waits; // booked slots' delays; null unless an entry booked one
     private @Nullable InMemoryTicket next;
 
     InMemoryTicket(Clock clock, long acquiredAt) {
@@ -326,8 +327,14 @@ public final class CaffeineStore implements LimiterStore {
       this.acquiredAt = acquiredAt;
     }
 
-    void put(Space space, Object key, Limiter l, long cost) {
+    void put(Space space, Object key, Limiter l, long cost, long waitNanos) {
       Hold h = l instanceof ConcurrencyPermits ? new Hold(space, key) : null;
+      if (waitNanos > 0 && size < 3) {
+        if (waits == null) {
+          waits = new long[3];
+        }
+        waits[size] = waitNanos;
+      }
       switch (size) {
         case 0 -> {
           l0 = l;
@@ -348,7 +355,7 @@ public final class CaffeineStore implements LimiterStore {
           if (next == null) {
             next = new InMemoryTicket(clock, acquiredAt);
           }
-          next.put(space, key, l, cost);
+          next.put(space, key, l, cost, waitNanos);
           return;
         }
       }
@@ -356,19 +363,25 @@ public final class CaffeineStore implements LimiterStore {
     }
 
     private void giveBack(boolean permitsOnly) {
-      give(l0, h0, c0, permitsOnly);
-      give(l1, h1, c1, permitsOnly);
-      give(l2, h2, c2, permitsOnly);
+      give(l0, h0, c0, wait(0), permitsOnly);
+      give(l1, h1, c1, wait(1), permitsOnly);
+      give(l2, h2, c2, wait(2), permitsOnly);
       if (next != null) {
         next.giveBack(permitsOnly);
       }
     }
 
-    private void give(@Nullable Limiter l, @Nullable Hold h, long cost, boolean permitsOnly) {
+    private long wait(int i) {
+      return waits == null ? 0 : waits[i];
+    }
+
+    private void give(@Nullable Limiter l, @Nullable Hold h, long cost, long wait, boolean permitsOnly) {
       if (h != null && l != null) {
         h.space().giveBack(h.key(), l, cost, acquiredAt);
       } else if (l != null && !permitsOnly) {
-        l.refund(cost, acquiredAt, clock.nanos());
+        // a booked slot is taken from the time it begins: a caller that gives it up before then
+        // gets all of it back
+        l.refund(cost, Arith.satAdd(acquiredAt, wait), clock.nanos());
       }
     }
 

@@ -80,24 +80,31 @@ final class ExactSlidingWindow implements Limiter {
   @Override
   public synchronized void refund(long cost, long acquiredAt, long now) {
     Arith.checkCost(cost);
-    int n = log.length;
-    long[] sorted = new long[n];
-    for (int i = 0; i < n; i++) {
-      sorted[i] = at(i);
+    if (Arith.satSub(now, acquiredAt) >= window) {
+      return; // the grant's entries have left the window (and may be overwritten): nothing to give
     }
-    // drop up to `cost` entries stamped with the grant's time (newest first), pad with EMPTY
+    int n = log.length;
+    long from = Arith.clampTime(acquiredAt);
+    // The grant stamped its entries max(acquiredAt, newest entry then): later than acquiredAt
+    // when a caller that read the clock later reached this log first. Drop the oldest `cost`
+    // entries stamped at or after acquiredAt: exactly the grant's when nothing interleaved,
+    // otherwise entries no later than the grant's (so the log never forgets a later grant).
     long removed = 0;
-    int w = n;
+    int w = 0;
     long[] kept = new long[n];
-    for (int i = n - 1; i >= 0; i--) {
-      if (removed < cost && sorted[i] == acquiredAt) {
+    for (int i = 0; i < n; i++) {
+      long t = at(i);
+      if (removed < cost && t != EMPTY && t >= from) {
         removed++;
       } else {
-        kept[--w] = sorted[i];
+        kept[w++] = t;
       }
     }
-    Arrays.fill(kept, 0, w, EMPTY);
-    System.arraycopy(kept, 0, log, 0, n);
+    if (removed == 0) {
+      return;
+    }
+    Arrays.fill(log, 0, n - w, EMPTY); // oldest first, padded with EMPTY in front
+    System.arraycopy(kept, 0, log, n - w, w);
     head = 0;
   }
 

@@ -122,8 +122,18 @@ public final class GcraBucket implements Limiter {
     if (cost == 0) {
       return;
     }
+    long taken = Math.min(cost, p.capacity) * p.interval; // <= burst: no overflow
+    // Only the part of the grant not yet refilled can be given back. Its tokens come back no
+    // earlier than acquiredAt + taken (later when the bucket was in debt), so at least
+    // taken - elapsed of them are still out: give back that much (all of it when nothing else
+    // happened and the bucket was full before the grant), never more, or a late refund would
+    // let later callers exceed the burst.
+    long elapsed = Math.max(0, Arith.satSub(now, acquiredAt));
+    if (elapsed >= taken) {
+      return;
+    }
+    long dec = taken - elapsed;
     now = Arith.clampTime(now);
-    long dec = Math.min(cost, p.capacity) * p.interval; // <= burst: no overflow
     for (; ; ) {
       long tat = (long) TAT.getVolatile(this);
       if (tat <= now) {

@@ -465,6 +465,86 @@ public abstract class StoreContract {
   }
 
   @Test
+  void aRefundIsExactWhenCallersReachTheStoreOutOfClockOrder() {
+    // two callers read the clock at t and t + 1 ms, the later reading reaches the store first
+    assumeTrue(storeUsesInjectedClock(), NEEDS_INJECTED_CLOCK);
+    List<LimitSpec> specs = List.of(frozen(5), LimitSpec.fixedWindow(5, WindowUnit.DAY),
+        LimitSpec.slidingWindow(5, Duration.ofDays(1)), LimitSpec.exactSlidingWindow(5, Duration.ofDays(1)),
+        LimitSpec.concurrency(5));
+    for (LimitSpec spec : specs) {
+      Rule rule = Rule.builder("out of order").limit(spec).build();
+      long t = clock.nanos();
+      LimiterStore.Ticket later = acquireOne(rule, "alice", t + 1_000_000);
+      LimiterStore.Ticket earlier = acquireOne(rule, "alice", t);
+      assertEquals(3, peek(store, t + 1_000_000, rule, "alice"), spec.toString());
+      earlier.refund();
+      assertEquals(4, peek(store, t + 1_000_000, rule, "alice"), "the earlier-read grant was refunded: " + spec);
+      later.refund();
+      assertEquals(5, peek(store, t + 1_000_000, rule, "alice"), "and the later one: " + spec);
+    }
+  }
+
+  private LimiterStore.Ticket acquireOne(Rule rule, String part, long now) {
+    Batch b = new Batch().reset(now);
+    b.add(rule.name(), rule.stateIdentity(), part, Objects.requireNonNull(rule.limit()), 1, 0);
+    LimiterStore.Ticket ticket = store.acquire(b);
+    assertNotNull(ticket, () -> "granted: " + rule.limit());
+    return ticket;
+  }
+
+  @Test
+  void aLateReleaseNeverLetsLaterCallersExceedTheLimit() {
+    assumeTrue(storeUsesInjectedClock(), NEEDS_INJECTED_CLOCK);
+    // limit 2 per minute; a slow call at :00, others at :40 and at :70, then the slow call fails
+    Map<LimitSpec, Long> remainingAfterRelease = new java.util.LinkedHashMap<>();
+    remainingAfterRelease.put(LimitSpec.tokenBucket(2, 2, Duration.ofMinutes(1)), 0L); // its tokens had refilled
+    remainingAfterRelease.put(LimitSpec.fixedWindow(2, WindowUnit.MINUTE), 0L); // its window is over
+    remainingAfterRelease.put(LimitSpec.exactSlidingWindow(2, Duration.ofMinutes(1)), 0L); // its entry left the window
+    remainingAfterRelease.put(LimitSpec.slidingWindow(2, Duration.ofMinutes(1)), 1L); // still weighed by the estimate
+    int n = 0;
+    for (Map.Entry<LimitSpec, Long> e : remainingAfterRelease.entrySet()) {
+      LimitSpec spec = e.getKey();
+      advanceTo(clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MINUTES).plusSeconds(60));
+      Rule rule = Rule.builder("late " + n++).limit(spec).build();
+      RateLimiter l = limiter(rule);
+      CallContext alice = call("x", "alice");
+      Decision.Granted slow = granted(l.acquire(alice)); // a handler that runs long
+      advance(clock, Duration.ofSeconds(40)); // others keep the key busy meanwhile
+      int early = takeAll(l, alice, 3);
+      advance(clock, Duration.ofSeconds(30)); // the slow grant has left the window, its tokens refilled
+      int late = takeAll(l, alice, 3);
+      assertTrue(early + late > 0, spec + ": the key was kept busy");
+      assertEquals(0, remaining(rule, alice), spec.toString());
+      slow.release(); // and fails at last
+      assertEquals(e.getValue(), remaining(rule, alice), "a late release gives back only what is still counted: " + spec);
+    }
+
+    Rule bucket = Rule.builder("bucket").limit(LimitSpec.tokenBucket(2, 2, Duration.ofMinutes(1))).build();
+    RateLimiter l = limiter(bucket);
+    CallContext bob = call("x", "bob");
+    Decision.Granted g = granted(l.acquire(bob));
+    advance(clock, Duration.ofSeconds(10));
+    g.release();
+    assertEquals(2, remaining(bucket, bob), "a release with nothing in between restores a full bucket");
+    assertEquals(2, takeAll(l, bob, 3));
+  }
+
+  @Test
+  void aBookedSlotGivenUpBeforeItBeginsIsGivenBackWhole() {
+    assumeTrue(storeUsesInjectedClock(), NEEDS_INJECTED_CLOCK);
+    RateLimiter l = limiter(Rule.builder("b").maxWait(Duration.ofMinutes(1))
+        .limit(LimitSpec.tokenBucket(1, 1, Duration.ofSeconds(10))).build());
+    CallContext c = call("x", "u");
+    assertTrue(take(l, c));
+    Decision.Granted booked = granted(l.reserve(c, RateLimiter.FIRST_ATTEMPT));
+    assertEquals(10 * SECOND, booked.delayNanos());
+    advance(clock, Duration.ofSeconds(5));
+    booked.release(); // an async caller cancelled while waiting for its slot
+    assertEquals(5 * SECOND, granted(l.reserve(c, RateLimiter.FIRST_ATTEMPT)).delayNanos(),
+        "the next waiter gets the freed slot, 5 s from now");
+  }
+
+  @Test
   void doubleCommitOrReleaseIsHarmless() {
     Rule bucket = Rule.builder("bucket").limit(frozen(3)).build();
     Rule conc = Rule.builder("parallel").limit(LimitSpec.concurrency(3)).build();
