@@ -167,8 +167,11 @@ for i = 1, n do
     if typ == 'tb' then
       local T = num(i, 2)
       local tat = tonumber(redis.call('GET', key))
-      if tat and tat > now then
-        local nt = math.max(tat - cost * T, now)
+      -- give back only the part of the grant not yet refilled (at least what is left of
+      -- at + cost*T), so a late refund never adds tokens beyond the burst
+      local dec = math.min(cost * T, math.max(0, at + cost * T - now))
+      if tat and tat > now and dec > 0 then
+        local nt = math.max(tat - dec, now)
         redis.call('SET', key, string.format('%.0f', nt), 'PX', math.ceil((nt - now) / 1000) + 1000)
       end
     elseif typ == 'sw' then
