@@ -21,6 +21,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
@@ -357,6 +359,22 @@ public final class McpRateLimiting {
   public static final String ATTRIBUTES = "mcp-ratelimit.attributes";
 
   private McpSchema.CallToolResult callSync(CallContext call, Supplier<McpSchema.CallToolResult> handler) {
+    return decideSync(call, handler, this::deniedTool, r -> Boolean.TRUE.equals(r.isError()) && refundOnError);
+  }
+
+  private <T> T callSyncOther(CallContext call, Supplier<T> handler) {
+    return decideSync(call, handler, denied -> {
+      throw error(denied);
+    }, r -> false);
+  }
+
+  /**
+   * The blocking path shared by every sync specification: decide (waiting up to the rules' max
+   * wait), answer a denial with {@code onDenied}, else run the handler and settle: refund when it
+   * throws (if configured) or when {@code failed} says its result is a failure, commit otherwise.
+   */
+  private <T> T decideSync(CallContext call, Supplier<T> handler, Function<Decision.Denied, T> onDenied,
+      Predicate<T> failed) {
     Decision d;
     try {
       d = limiter.acquireBlocking(call);
@@ -365,40 +383,54 @@ public final class McpRateLimiting {
       throw McpError.builder(errorCode).message("interrupted while waiting for rate-limit capacity").build();
     }
     if (d instanceof Decision.Denied denied) {
-      return deniedTool(denied);
+      return onDenied.apply(denied);
     }
     Decision.Granted g = (Decision.Granted) d;
-    McpSchema.CallToolResult result;
+    T result;
     try {
       result = handler.get();
     } catch (UpstreamThrottledException u) {
       g.release();
-      return deniedTool(backoff(call, u));
+      return onDenied.apply(backoff(call, u));
     } catch (RuntimeException | Error e) {
       settleFailed(g, refundOnException);
       throw e;
     }
-    settle(g, result);
+    settleFailed(g, result != null && failed.test(result));
     return result;
   }
 
   private Mono<McpSchema.CallToolResult> callAsync(CallContext call, Supplier<Mono<McpSchema.CallToolResult>> handler) {
+    return decideAsync(call, handler,
+        denied -> denialMode == DenialMode.ERROR ? Mono.error(error(denied)) : Mono.just(result(denied)),
+        r -> Boolean.TRUE.equals(r.isError()) && refundOnError);
+  }
+
+  private <T> Mono<T> callAsyncOther(CallContext call, Supplier<Mono<T>> handler) {
+    return decideAsync(call, handler, denied -> Mono.error(error(denied)), r -> false);
+  }
+
+  /**
+   * The non-blocking path shared by every async specification: waits are scheduled (never a
+   * parked thread), a cancelled call is refunded, a call that completes empty keeps its cost.
+   */
+  private <T> Mono<T> decideAsync(CallContext call, Supplier<Mono<T>> handler,
+      Function<Decision.Denied, Mono<T>> onDenied, Predicate<T> failed) {
     long startedAt = limiter.clock().nanos();
-    return decideAsync(call, startedAt).flatMap(d -> {
+    return reserveAsync(call, startedAt).flatMap(d -> {
       if (d instanceof Decision.Denied denied) {
-        return denialMode == DenialMode.ERROR ? Mono.error(error(denied)) : Mono.just(result(denied));
+        return onDenied.apply(denied);
       }
       Decision.Granted g = (Decision.Granted) d;
-      Mono<McpSchema.CallToolResult> run = Mono.defer(handler);
+      Mono<T> run = Mono.defer(handler);
       if (g.delayNanos() > 0) {
         run = Mono.delay(Duration.ofNanos(g.delayNanos()), scheduler).then(run);
       }
       return run
-          .doOnNext(r -> settle(g, r))
+          .doOnNext(r -> settleFailed(g, failed.test(r)))
           .onErrorResume(UpstreamThrottledException.class, u -> {
             g.release();
-            Decision.Denied b = backoff(call, u);
-            return denialMode == DenialMode.ERROR ? Mono.error(error(b)) : Mono.just(result(b));
+            return onDenied.apply(backoff(call, u));
           })
           .doOnError(e -> settleFailed(g, refundOnException))
           .doOnCancel(g::release) // a cancelled call did not happen: refund and free permits
@@ -411,66 +443,14 @@ public final class McpRateLimiting {
   }
 
   /** Acquires without blocking: waits by scheduling, never by parking a thread. */
-  private Mono<Decision> decideAsync(CallContext call, long startedAt) {
+  private Mono<Decision> reserveAsync(CallContext call, long startedAt) {
     return Mono.defer(() -> {
       Decision d = limiter.reserve(call, startedAt);
       if (d instanceof Decision.Denied denied && denied.waitable()) {
         return Mono.delay(Duration.ofNanos(Math.max(1, denied.retryAfterNanos())), scheduler)
-            .then(decideAsync(call, startedAt));
+            .then(reserveAsync(call, startedAt));
       }
       return Mono.just(d);
-    });
-  }
-
-  private <T> T callSyncOther(CallContext call, Supplier<T> handler) {
-    Decision d;
-    try {
-      d = limiter.acquireBlocking(call);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw McpError.builder(errorCode).message("interrupted while waiting for rate-limit capacity").build();
-    }
-    if (d instanceof Decision.Denied denied) {
-      throw error(denied);
-    }
-    Decision.Granted g = (Decision.Granted) d;
-    T result;
-    try {
-      result = handler.get();
-    } catch (UpstreamThrottledException u) {
-      g.release();
-      throw error(backoff(call, u));
-    } catch (RuntimeException | Error e) {
-      settleFailed(g, refundOnException);
-      throw e;
-    }
-    g.commit();
-    return result;
-  }
-
-  private <T> Mono<T> callAsyncOther(CallContext call, Supplier<Mono<T>> handler) {
-    long startedAt = limiter.clock().nanos();
-    return decideAsync(call, startedAt).flatMap(d -> {
-      if (d instanceof Decision.Denied denied) {
-        return Mono.error(error(denied));
-      }
-      Decision.Granted g = (Decision.Granted) d;
-      Mono<T> run = Mono.defer(handler);
-      if (g.delayNanos() > 0) {
-        run = Mono.delay(Duration.ofNanos(g.delayNanos()), scheduler).then(run);
-      }
-      return run
-          .onErrorMap(UpstreamThrottledException.class, u -> {
-            g.release();
-            return error(backoff(call, u));
-          })
-          .doOnError(e -> settleFailed(g, refundOnException))
-          .doOnCancel(g::release)
-          .doFinally(s -> {
-            if (!g.isSettled()) {
-              g.commit();
-            }
-          });
     });
   }
 
@@ -480,14 +460,6 @@ public final class McpRateLimiting {
     return new Decision.Denied(DenialReason.BACKOFF, "upstream", u.scope().dimensions(), -1, null, 0, 0, retry,
         Clock.toInstant(limiter.clock().nanos() + retry),
         "The upstream service is throttling this " + String.join(" and ", u.scope().dimensions()), false);
-  }
-
-  private void settle(Decision.Granted g, McpSchema.@Nullable CallToolResult result) {
-    if (result != null && Boolean.TRUE.equals(result.isError()) && refundOnError) {
-      g.release();
-    } else {
-      g.commit();
-    }
   }
 
   private static void settleFailed(Decision.Granted g, boolean refund) {
