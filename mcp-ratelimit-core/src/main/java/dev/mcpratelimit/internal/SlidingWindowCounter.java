@@ -95,7 +95,7 @@ final class SlidingWindowCounter implements Limiter {
       if (fits(s, cost, now)) {
         if (cost == 0) {
           if (probe != null) {
-            probe.set(true, remaining(s, now), 0, resetAt(s, now, 0), 0);
+            probe.set(true, remaining(s, now), 0, resetAt(s, now), 0);
           }
           return true;
         }
@@ -103,7 +103,7 @@ final class SlidingWindowCounter implements Limiter {
         State next = new State(effIndex, previousAt(s, effIndex), Arith.satAdd(currentAt(s, effIndex), cost));
         if (STATE.compareAndSet(this, s, next)) {
           if (probe != null) {
-            probe.set(true, remaining(next, now), 0, resetAt(next, now, 0), 0);
+            probe.set(true, remaining(next, now), 0, resetAt(next, now), 0);
           }
           return true;
         }
@@ -111,7 +111,7 @@ final class SlidingWindowCounter implements Limiter {
       }
       if (probe != null) {
         long retry = cost > limit ? Probe.NEVER : retryAfter(s, cost, now);
-        probe.set(false, remaining(s, now), retry, resetAt(s, now, 0), 0);
+        probe.set(false, remaining(s, now), retry, resetAt(s, now), 0);
       }
       return false;
     }
@@ -155,7 +155,7 @@ final class SlidingWindowCounter implements Limiter {
   }
 
   /** When every counted cost has left the window. */
-  private long resetAt(State s, long now, long unused) {
+  private long resetAt(State s, long now) {
     long index = Math.floorDiv(now, window);
     if (currentAt(s, index) > 0) {
       return (Math.max(index, s.index) + 2) * window;

@@ -487,7 +487,7 @@ public final class McpRateLimiting {
   public McpSchema.CallToolResult result(Decision.Denied denied) {
     return McpSchema.CallToolResult.builder()
         .addTextContent(Denials.text(denied))
-        .structuredContent(Denials.structured(denied, limiter.clock().nanos()))
+        .structuredContent(Denials.structured(denied))
         .isError(true)
         .build();
   }
@@ -500,7 +500,7 @@ public final class McpRateLimiting {
    */
   public McpError error(Decision.Denied denied) {
     return McpError.builder(errorCode).message(Denials.text(denied))
-        .data(Denials.structured(denied, limiter.clock().nanos())).build();
+        .data(Denials.structured(denied)).build();
   }
 
   /** Builds a {@link McpRateLimiting}. Not thread-safe. */

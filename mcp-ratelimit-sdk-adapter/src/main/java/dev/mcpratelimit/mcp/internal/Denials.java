@@ -12,7 +12,7 @@ public final class Denials {
   private Denials() {}
 
   /** @return the structured denial (field order as documented) */
-  public static Map<String, Object> structured(Decision.Denied d, long nowNanos) {
+  public static Map<String, Object> structured(Decision.Denied d) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("error", d.reason().code());
     m.put("rule", d.rule());
@@ -28,7 +28,7 @@ public final class Denials {
     m.put("resetAt", d.resetAt() == null ? null : d.resetAt().toString());
     m.put("message", d.message());
     m.put("policy", policy(d));
-    m.put("ratelimit", ratelimit(d, s, nowNanos));
+    m.put("ratelimit", ratelimit(d, s));
     return m;
   }
 
@@ -57,7 +57,7 @@ public final class Denials {
   }
 
   /** IETF RateLimit item: {@code "name";r=0;t=42}. */
-  static @Nullable String ratelimit(Decision.Denied d, @Nullable Long retrySeconds, long nowNanos) {
+  static @Nullable String ratelimit(Decision.Denied d, @Nullable Long retrySeconds) {
     if (d.limit() < 0 && d.reason() != DenialReason.BACKOFF) {
       return null;
     }
