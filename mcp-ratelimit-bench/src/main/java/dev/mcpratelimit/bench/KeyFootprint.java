@@ -19,7 +19,8 @@ import java.time.Duration;
  * (DESIGN.md): ≤ 120 B per key (Bucket4j: ~248 B).
  *
  * <p>Run: {@code java -Xmx4g -cp mcp-ratelimit-bench/target/benchmarks.jar
- * dev.mcpratelimit.bench.KeyFootprint 1000000}
+ * dev.mcpratelimit.bench.KeyFootprint 1000000 [--json results/footprint.json]} (the suite,
+ * {@link Suite}, runs it with the JSON output for {@link Report}).
  */
 public final class KeyFootprint {
   private KeyFootprint() {}
@@ -42,8 +43,12 @@ public final class KeyFootprint {
     }
     long after = usedAfterGc();
     long keys = store.keyCount();
-    System.out.printf("keys=%d retained=%d bytes, %.1f bytes per key%n", keys, after - before,
-        (after - before) / (double) keys);
+    double perKey = (after - before) / (double) keys;
+    System.out.printf("keys=%d retained=%d bytes, %.1f bytes per key%n", keys, after - before, perKey);
+    if (args.length > 2 && "--json".equals(args[1])) {
+      new ResultFile().add(KeyFootprint.class.getName() + ".retainedPerKey", perKey, "B/key")
+          .write(java.nio.file.Path.of(args[2]));
+    }
     if (calls.length != n || limiter.policy() == null) {
       throw new AssertionError(); // keep everything reachable until after the measurement
     }

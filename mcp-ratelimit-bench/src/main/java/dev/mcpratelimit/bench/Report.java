@@ -1,0 +1,413 @@
+package dev.mcpratelimit.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Turns a directory of JMH JSON result files (and the JMH-shaped files of {@link ResultFile})
+ * into a Markdown report — every DESIGN.md target with its measured figure and verdict, then every
+ * result — and an SVG bar chart, and splices them into the READMEs between
+ * {@code <!-- bench-report:start -->} and {@code <!-- bench-report:end -->}.
+ *
+ * <p>Run on existing results (no benchmarking): {@code java -cp
+ * mcp-ratelimit-bench/target/benchmarks.jar dev.mcpratelimit.bench.Report
+ * mcp-ratelimit-bench/results [mcp-ratelimit-bench/README.md [README.md]]}. {@link Suite} runs it
+ * after the benchmarks.
+ */
+public final class Report {
+  private Report() {}
+
+  static final String START = "<!-- bench-report:start -->";
+  static final String END = "<!-- bench-report:end -->";
+  private static final String PKG = "dev.mcpratelimit.bench.";
+
+  /** One benchmark result, times normalised to ns/op and throughputs to ops/s. */
+  record Result(String cls, String method, String mode, int threads, Map<String, String> params,
+      double score, double error, String unit, double bytesPerOp, JsonNode raw) {
+
+    String key() {
+      return cls + "." + method;
+    }
+
+    /** Nanoseconds per operation per thread, for average-time results. */
+    double nanos() {
+      return toNanos(score, unit);
+    }
+
+    double nanosError() {
+      return toNanos(error, unit);
+    }
+  }
+
+  /**
+   * Command-line entry: {@code Report RESULTS_DIR [BENCH_README [TOP_README]]}.
+   *
+   * @param args the results directory, optionally the READMEs to update
+   * @throws IOException if reading or writing fails
+   */
+  public static void main(String[] args) throws IOException {
+    if (args.length == 0) {
+      throw new IllegalArgumentException("usage: Report RESULTS_DIR [BENCH_README [TOP_README]]");
+    }
+    write(Path.of(args[0]), args.length > 1 ? Path.of(args[1]) : null,
+        args.length > 2 ? Path.of(args[2]) : null, null);
+  }
+
+  /**
+   * Reads every {@code *.json} in {@code dir}, writes {@code report.md} and {@code chart.svg} there,
+   * and updates the READMEs given.
+   *
+   * @param dir the results directory
+   * @param readme the bench README, or null
+   * @param topReadme the project README, or null
+   * @param mode the suite mode for the heading, or null if unknown
+   * @throws IOException if reading or writing fails
+   */
+  public static void write(Path dir, @Nullable Path readme, @Nullable Path topReadme, @Nullable String mode)
+      throws IOException {
+    Map<String, Result> results = read(dir);
+    if (results.isEmpty()) {
+      throw new IOException("no results in " + dir.toAbsolutePath());
+    }
+    List<String[]> targets = targets(results);
+    Path chart = dir.resolve("chart.svg");
+    Files.writeString(chart, Chart.svg(results));
+    String full = heading(results, mode) + "\n" + targetTable(targets) + "\n"
+        + "![benchmark chart](" + "chart.svg" + ")\n\n" + resultTable(results);
+    Files.writeString(dir.resolve("report.md"), full);
+    if (readme != null) {
+      splice(readme, heading(results, mode) + "\n" + targetTable(targets) + "\n"
+          + "![benchmark chart](" + link(readme, chart) + ")\n\n### Every result\n\n" + resultTable(results));
+    }
+    if (topReadme != null) {
+      splice(topReadme, heading(results, mode) + "\n" + targetTable(targets) + "\n"
+          + "![benchmark chart](" + link(topReadme, chart) + ")\n");
+    }
+    System.out.println(targetTable(targets));
+    System.out.println("report: " + dir.resolve("report.md") + ", chart: " + chart);
+  }
+
+  private static String link(Path from, Path to) {
+    Path base = from.toAbsolutePath().normalize().getParent();
+    return base.relativize(to.toAbsolutePath().normalize()).toString().replace('\\', '/');
+  }
+
+  /** Replaces the text between the report markers. */
+  static void splice(Path file, String body) throws IOException {
+    String s = Files.readString(file);
+    int a = s.indexOf(START);
+    int b = s.indexOf(END);
+    if (a < 0 || b < a) {
+      throw new IOException(file + " has no " + START + " … " + END + " section to fill");
+    }
+    Files.writeString(file, s.substring(0, a + START.length()) + "\n" + body + s.substring(b));
+  }
+
+  // ------------------------------------------------------------------ reading
+
+  static Map<String, Result> read(Path dir) throws IOException {
+    JsonMapper json = JsonMapper.builder().build();
+    Map<String, Result> out = new TreeMap<>();
+    List<Path> files;
+    try (Stream<Path> s = Files.list(dir)) {
+      files = s.filter(p -> p.getFileName().toString().endsWith(".json")).sorted().toList();
+    }
+    for (Path f : files) {
+      JsonNode root = json.readTree(f.toFile());
+      if (!root.isArray()) {
+        throw new IOException(f + ": expected a JSON array of results");
+      }
+      for (JsonNode r : root) {
+        String bench = r.path("benchmark").asString();
+        if (!bench.startsWith(PKG)) {
+          continue;
+        }
+        String name = bench.substring(PKG.length());
+        int dot = name.lastIndexOf('.');
+        Map<String, String> params = new TreeMap<>();
+        r.path("params").properties().forEach(e -> params.put(e.getKey(), e.getValue().asString()));
+        JsonNode pm = r.path("primaryMetric");
+        double bytes = Double.NaN;
+        for (Map.Entry<String, JsonNode> e : r.path("secondaryMetrics").properties()) {
+          if (e.getKey().replace("\u00b7", "").equals("gc.alloc.rate.norm")) {
+            bytes = e.getValue().path("score").asDouble();
+          }
+        }
+        Result res = new Result(name.substring(0, dot), name.substring(dot + 1), r.path("mode").asString(),
+            r.path("threads").asInt(1), params, pm.path("score").asDouble(), errorOf(pm),
+            pm.path("scoreUnit").asString(), bytes, r);
+        out.put(res.key() + (params.isEmpty() ? "" : params.toString()), res);
+      }
+    }
+    return out;
+  }
+
+  private static double errorOf(JsonNode pm) {
+    JsonNode e = pm.path("scoreError");
+    return e.isNumber() ? e.asDouble() : Double.NaN; // JMH writes "NaN" as a string for one iteration
+  }
+
+  static double toNanos(double v, String unit) {
+    return switch (unit) {
+      case "ns/op" -> v;
+      case "us/op" -> v * 1e3;
+      case "ms/op" -> v * 1e6;
+      case "s/op" -> v * 1e9;
+      default -> Double.NaN;
+    };
+  }
+
+  static double toOpsPerSecond(double v, String unit) {
+    return switch (unit) {
+      case "ops/s" -> v;
+      case "ops/ms" -> v * 1e3;
+      case "ops/us" -> v * 1e6;
+      case "ops/ns" -> v * 1e9;
+      default -> Double.NaN;
+    };
+  }
+
+  static @Nullable Result find(Map<String, Result> all, String cls, String method) {
+    for (Result r : all.values()) {
+      if (r.cls().equals(cls) && r.method().equals(method)) {
+        return r;
+      }
+    }
+    return null;
+  }
+
+  // ------------------------------------------------------------------ targets
+
+  /** Rows of: target, measured, verdict. */
+  static List<String[]> targets(Map<String, Result> all) {
+    List<String[]> rows = new ArrayList<>();
+    rows.add(singleKey(all));
+    rows.add(twoThreads(all));
+    rows.add(engine(all));
+    rows.add(footprint(all));
+    rows.add(mcp(all));
+    rows.add(redisCommands(all));
+    rows.add(redisThroughput(all));
+    rows.add(estimate(all));
+    return rows;
+  }
+
+  private static final String NOT_MEASURED = "not measured in this run";
+
+  private static String[] row(String target, String measured, String verdict) {
+    return new String[] {target, measured, verdict};
+  }
+
+  private static String missedBy(double measured, double target, boolean lowerIsBetter) {
+    boolean met = lowerIsBetter ? measured <= target : measured >= target;
+    if (met) {
+      return "**met**";
+    }
+    double by = lowerIsBetter ? (measured / target - 1) * 100 : (1 - measured / target) * 100;
+    return String.format(Locale.ROOT, "**missed** by %.0f %%", by);
+  }
+
+  private static String[] singleKey(Map<String, Result> all) {
+    String t = "token bucket, one key, 1 thread: ≤ 0.8 × Bucket4j ns/op, 0 B/op";
+    Result g = find(all, "SingleKeyBenchmark", "gcraGranted");
+    Result d = find(all, "SingleKeyBenchmark", "gcraDenied");
+    Result bg = find(all, "SingleKeyBenchmark", "bucket4jGranted");
+    Result bd = find(all, "SingleKeyBenchmark", "bucket4jDenied");
+    if (g == null || d == null || bg == null || bd == null) {
+      return row(t, NOT_MEASURED, "—");
+    }
+    double rg = g.nanos() / bg.nanos();
+    double rd = d.nanos() / bd.nanos();
+    double bytes = Math.max(g.bytesPerOp(), d.bytesPerOp());
+    String m = String.format(Locale.ROOT, "granted %.2f × (%.1f vs %.1f ns), denied %.2f × (%.1f vs %.1f ns), %s B/op",
+        rg, g.nanos(), bg.nanos(), rd, d.nanos(), bd.nanos(), bytes(bytes));
+    double worst = Math.max(rg, rd);
+    String v = missedBy(worst, 0.8, true);
+    if (!(bytes < 0.5)) {
+      v = "**missed** (allocates)";
+    }
+    return row(t, m, v);
+  }
+
+  private static String[] twoThreads(Map<String, Result> all) {
+    String t = "token bucket, one key, 2 threads: ≥ 1.5 × Bucket4j throughput";
+    Result g = find(all, "SingleKeyBenchmark", "gcraGranted2Threads");
+    Result d = find(all, "SingleKeyBenchmark", "gcraDenied2Threads");
+    Result bg = find(all, "SingleKeyBenchmark", "bucket4jGranted2Threads");
+    Result bd = find(all, "SingleKeyBenchmark", "bucket4jDenied2Threads");
+    if (g == null || d == null || bg == null || bd == null) {
+      return row(t, NOT_MEASURED, "—");
+    }
+    double rg = bg.nanos() / g.nanos();
+    double rd = bd.nanos() / d.nanos();
+    String m = String.format(Locale.ROOT, "granted %.2f × (%.1f vs %.1f ns), denied %.2f × (%.1f vs %.1f ns)",
+        rg, g.nanos(), bg.nanos(), rd, d.nanos(), bd.nanos())
+        + (Double.isNaN(bg.nanosError()) ? "" : String.format(Locale.ROOT, "; Bucket4j error ± %.0f / %.0f ns",
+            bg.nanosError(), bd.nanosError()));
+    return row(t, m, missedBy(Math.min(rg, rd), 1.5, false));
+  }
+
+  private static String[] engine(Map<String, Result> all) {
+    String t = "full decision, 3 stacked rules, 1M Zipf keys: ≤ 300 ns/op, ≤ 100 B/op";
+    Result r = find(all, "EngineBenchmark", "decide");
+    if (r == null) {
+      return row(t, NOT_MEASURED, "—");
+    }
+    String m = String.format(Locale.ROOT, "%.0f ± %.0f ns/op, %s B/op", r.nanos(), r.nanosError(), bytes(r.bytesPerOp()));
+    String vt = missedBy(r.nanos(), 300, true);
+    String vb = missedBy(r.bytesPerOp(), 100, true);
+    return row(t, m, "time " + vt + "; bytes " + vb);
+  }
+
+  private static String[] footprint(Map<String, Result> all) {
+    String t = "retained memory per idle-but-live key: ≤ 120 B (Bucket4j ~248 B)";
+    Result r = find(all, "KeyFootprint", "retainedPerKey");
+    if (r == null) {
+      return row(t, NOT_MEASURED, "—");
+    }
+    return row(t, String.format(Locale.ROOT, "%.1f B", r.score()), missedBy(r.score(), 120, true));
+  }
+
+  private static String[] mcp(Map<String, Result> all) {
+    String t = "wrapped vs bare MCP tool call, in-process: ≤ 3 % slower";
+    Result bare = find(all, "McpCallBenchmark", "bare");
+    Result wrapped = find(all, "McpCallBenchmark", "wrapped");
+    if (bare == null || wrapped == null) {
+      return row(t, NOT_MEASURED, "—");
+    }
+    double pct = (wrapped.nanos() / bare.nanos() - 1) * 100;
+    String m = String.format(Locale.ROOT, "%+.1f %% (%.1f vs %.1f µs; ± %.1f / %.1f µs)", pct,
+        wrapped.nanos() / 1e3, bare.nanos() / 1e3, wrapped.nanosError() / 1e3, bare.nanosError() / 1e3);
+    Result hb = find(all, "McpCallBenchmark", "handlerBare");
+    Result hw = find(all, "McpCallBenchmark", "handlerWrapped");
+    if (hb != null && hw != null) {
+      m += String.format(Locale.ROOT, "; the wrapper alone adds %.0f ns", hw.nanos() - hb.nanos());
+    }
+    return row(t, m, pct <= 3 ? "**met**" : String.format(Locale.ROOT, "**missed** (%.1f %% > 3 %%)", pct));
+  }
+
+  private static String[] redisCommands(Map<String, Result> all) {
+    String t = "Redis: commands per decision, 3 rules: exactly 1";
+    Result ours = find(all, "RedisCommandCount", "ours");
+    if (ours == null) {
+      return row(t, NOT_MEASURED, "—");
+    }
+    Result b4j = find(all, "RedisCommandCount", "bucket4j");
+    String m = String.format(Locale.ROOT, "%.2f%s", ours.score(),
+        b4j == null ? "" : String.format(Locale.ROOT, " (Bucket4j-Lettuce: %.2f)", b4j.score()));
+    return row(t, m, Math.abs(ours.score() - 1) < 0.005 ? "**met**" : "**missed**");
+  }
+
+  private static String[] redisThroughput(Map<String, Result> all) {
+    String t = "Redis: decisions/s vs Bucket4j-Lettuce, same server, 16 callers: ≥ 2 ×";
+    Result ours = find(all, "RedisBenchmark", "ours");
+    Result b4j = find(all, "RedisBenchmark", "bucket4j");
+    if (ours == null || b4j == null) {
+      return row(t, NOT_MEASURED, "—");
+    }
+    double o = toOpsPerSecond(ours.score(), ours.unit());
+    double b = toOpsPerSecond(b4j.score(), b4j.unit());
+    String m = String.format(Locale.ROOT, "%.2f × (%,.0f vs %,.0f decisions/s)", o / b, o, b);
+    return row(t, m, missedBy(o / b, 2, false));
+  }
+
+  private static String[] estimate(Map<String, Result> all) {
+    String t = "sliding-window estimate vs exact log, bursty agent trace: ≤ 0.003 % wrong decisions";
+    Result r = find(all, "EstimateError", "burstyAgentTrace");
+    if (r == null) {
+      return row(t, NOT_MEASURED, "—");
+    }
+    return row(t, String.format(Locale.ROOT, "%.4f %%", r.score()), missedBy(r.score(), 0.003, true));
+  }
+
+  // ------------------------------------------------------------------ markdown
+
+  private static String heading(Map<String, Result> all, @Nullable String mode) {
+    Result any = all.values().stream().filter(r -> !"ss".equals(r.mode())).findFirst()
+        .orElse(all.values().iterator().next());
+    JsonNode raw = any.raw();
+    String settings = raw.has("warmupIterations")
+        ? String.format(Locale.ROOT, "%d fork(s), %d × %s warm-up, %d × %s measurement",
+            raw.path("forks").asInt(), raw.path("warmupIterations").asInt(), raw.path("warmupTime").asString(),
+            raw.path("measurementIterations").asInt(), raw.path("measurementTime").asString())
+        : "";
+    return String.format(Locale.ROOT, "_Generated by `Report` on %s · %s %s · %s · %d cores%s%s._%n",
+        LocalDate.now(ZoneOffset.UTC), raw.path("vmName").asString(), raw.path("jdkVersion").asString(),
+        cpu(), Runtime.getRuntime().availableProcessors(),
+        mode == null ? "" : " · " + mode + " mode", settings.isEmpty() ? "" : " · " + settings);
+  }
+
+  private static String cpu() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+        if (line.startsWith("model name")) {
+          return line.substring(line.indexOf(':') + 1).trim();
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // not Linux
+    }
+    return System.getProperty("os.arch");
+  }
+
+  static String targetTable(List<String[]> rows) {
+    StringBuilder sb = new StringBuilder("| target (DESIGN.md) | measured | verdict |\n| --- | --- | --- |\n");
+    for (String[] r : rows) {
+      sb.append("| ").append(r[0]).append(" | ").append(r[1]).append(" | ").append(r[2]).append(" |\n");
+    }
+    return sb.toString();
+  }
+
+  static String resultTable(Map<String, Result> all) {
+    Map<String, List<Result>> byClass = new LinkedHashMap<>();
+    all.values().stream().sorted(Comparator.comparing(Result::cls))
+        .forEach(r -> byClass.computeIfAbsent(r.cls(), k -> new ArrayList<>()).add(r));
+    StringBuilder sb = new StringBuilder();
+    for (Map.Entry<String, List<Result>> e : byClass.entrySet()) {
+      sb.append("`").append(e.getKey()).append("`\n\n| benchmark | threads | params | score | unit | B/op |\n"
+          + "| --- | --- | --- | --- | --- | --- |\n");
+      for (Result r : e.getValue()) {
+        String err = Double.isNaN(r.error()) || r.error() == 0 ? "" : String.format(Locale.ROOT, " ± %s", num(r.error()));
+        sb.append("| ").append(r.method()).append(" | ").append(r.threads()).append(" | ")
+            .append(r.params().isEmpty() ? "" : r.params().toString().replaceAll("[{}]", "")).append(" | ")
+            .append(num(r.score())).append(err).append(" | ").append(r.unit()).append(" | ")
+            .append(bytes(r.bytesPerOp())).append(" |\n");
+      }
+      sb.append('\n');
+    }
+    return sb.toString();
+  }
+
+  static String num(double v) {
+    double a = Math.abs(v);
+    if (a >= 100_000) {
+      return String.format(Locale.ROOT, "%,.0f", v);
+    } else if (a >= 100) {
+      return String.format(Locale.ROOT, "%.0f", v);
+    } else if (a >= 1) {
+      return String.format(Locale.ROOT, "%.1f", v);
+    }
+    return String.format(Locale.ROOT, "%.4f", v);
+  }
+
+  static String bytes(double b) {
+    if (Double.isNaN(b)) {
+      return "—";
+    }
+    return b < 0.5 ? "0" : String.format(Locale.ROOT, "%.0f", b);
+  }
+}

@@ -1,0 +1,139 @@
+package dev.mcpratelimit.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The report step on hand-made JMH result files: verdicts, unit handling, README splicing, chart. */
+class ReportTest {
+  @TempDir
+  Path dir;
+
+  private static String result(String benchmark, int threads, String mode, double score, String unit, double bytes) {
+    String secondary = Double.isNaN(bytes) ? "{}"
+        : String.format(Locale.ROOT, "{\"gc.alloc.rate.norm\": {\"score\": %s, \"scoreUnit\": \"B/op\"}}", bytes);
+    return String.format(Locale.ROOT, "{\"jmhVersion\": \"1.37\", \"benchmark\": \"dev.mcpratelimit.bench.%s\","
+        + " \"mode\": \"%s\", \"threads\": %d, \"forks\": 1, \"jdkVersion\": \"17.0.15\", \"vmName\": \"OpenJDK\","
+        + " \"warmupIterations\": 2, \"warmupTime\": \"1 s\", \"measurementIterations\": 3, \"measurementTime\": \"1 s\","
+        + " \"primaryMetric\": {\"score\": %s, \"scoreError\": 1.5, \"scoreUnit\": \"%s\"},"
+        + " \"secondaryMetrics\": %s}", benchmark, mode, threads, score, unit, secondary);
+  }
+
+  private void jmh(String file, String... results) throws IOException {
+    Files.writeString(dir.resolve(file), "[" + String.join(",", results) + "]");
+  }
+
+  private void jmhFixture() throws IOException {
+    jmh("jmh-single.json",
+        result("SingleKeyBenchmark.gcraGranted", 1, "avgt", 30, "ns/op", 0.00001),
+        result("SingleKeyBenchmark.gcraDenied", 1, "avgt", 0.045, "us/op", 0), // 45 ns, in µs
+        result("SingleKeyBenchmark.bucket4jGranted", 1, "avgt", 50, "ns/op", 104),
+        result("SingleKeyBenchmark.bucket4jDenied", 1, "avgt", 50, "ns/op", 104),
+        result("EngineBenchmark.decide", 1, "avgt", 400, "ns/op", 90));
+    jmh("jmh-mcp.json",
+        result("McpCallBenchmark.bare", 1, "avgt", 100, "us/op", Double.NaN),
+        result("McpCallBenchmark.wrapped", 1, "avgt", 102, "us/op", Double.NaN));
+    jmh("jmh-redis.json",
+        result("RedisBenchmark.ours", 16, "thrpt", 30, "ops/ms", Double.NaN),
+        result("RedisBenchmark.bucket4j", 16, "thrpt", 10_000, "ops/s", Double.NaN));
+    new ResultFile().add("dev.mcpratelimit.bench.KeyFootprint.retainedPerKey", 132, "B/key")
+        .add("dev.mcpratelimit.bench.RedisCommandCount.ours", 1.0, "commands/decision")
+        .write(dir.resolve("programs.json"));
+  }
+
+  private static String rowOf(List<String[]> rows, String prefix) {
+    for (String[] r : rows) {
+      if (r[0].startsWith(prefix)) {
+        return r[1] + " => " + r[2];
+      }
+    }
+    throw new AssertionError("no target row starting with " + prefix);
+  }
+
+  @Test
+  void verdictsAreComputedFromRatiosAndTargets() throws IOException {
+    jmhFixture();
+    List<String[]> rows = Report.targets(Report.read(dir));
+    assertEquals("granted 0.60 × (30.0 vs 50.0 ns), denied 0.90 × (45.0 vs 50.0 ns), 0 B/op => **missed** by 13 %",
+        rowOf(rows, "token bucket, one key, 1 thread"), "the worse ratio decides; µs are converted to ns");
+    assertEquals("400 ± 2 ns/op, 90 B/op => time **missed** by 33 %; bytes **met**", rowOf(rows, "full decision"));
+    assertEquals("132.0 B => **missed** by 10 %", rowOf(rows, "retained memory"));
+    assertTrue(rowOf(rows, "wrapped vs bare").startsWith("+2.0 % (102.0 vs 100.0 µs"), rowOf(rows, "wrapped vs bare"));
+    assertTrue(rowOf(rows, "wrapped vs bare").endsWith("**met**"));
+    assertEquals("3.00 × (30,000 vs 10,000 decisions/s) => **met**", rowOf(rows, "Redis: decisions/s"),
+        "ops/ms and ops/s are compared in one unit");
+    assertEquals("1.00 => **met**", rowOf(rows, "Redis: commands"));
+    assertEquals("not measured in this run => —", rowOf(rows, "token bucket, one key, 2 threads"));
+    assertEquals("not measured in this run => —", rowOf(rows, "sliding-window estimate"));
+  }
+
+  @Test
+  void allocationFailsTheSingleKeyTargetWhateverTheTime() throws IOException {
+    jmh("a.json",
+        result("SingleKeyBenchmark.gcraGranted", 1, "avgt", 10, "ns/op", 24),
+        result("SingleKeyBenchmark.gcraDenied", 1, "avgt", 10, "ns/op", 0),
+        result("SingleKeyBenchmark.bucket4jGranted", 1, "avgt", 50, "ns/op", 104),
+        result("SingleKeyBenchmark.bucket4jDenied", 1, "avgt", 50, "ns/op", 104));
+    assertTrue(rowOf(Report.targets(Report.read(dir)), "token bucket, one key, 1 thread").endsWith("**missed** (allocates)"));
+  }
+
+  @Test
+  void readmesAreSplicedBetweenTheMarkersOnly() throws IOException {
+    jmhFixture();
+    Path out = dir.resolve("results");
+    Files.createDirectories(out);
+    try (var files = Files.list(dir)) {
+      for (Path f : files.filter(p -> p.toString().endsWith(".json")).toList()) {
+        Files.move(f, out.resolve(f.getFileName()));
+      }
+    }
+    Path readme = dir.resolve("README.md");
+    Files.writeString(readme, "# Bench\n\nbefore\n" + Report.START + "\nold table\n" + Report.END + "\nafter\n");
+    Report.write(out, readme, null, "short");
+    String s = Files.readString(readme);
+    assertTrue(s.startsWith("# Bench\n\nbefore\n" + Report.START + "\n"), s);
+    assertTrue(s.endsWith(Report.END + "\nafter\n"), s);
+    assertFalse(s.contains("old table"));
+    assertTrue(s.contains("| retained memory per idle-but-live key"), s);
+    assertTrue(s.contains("![benchmark chart](results/chart.svg)"), s);
+    assertTrue(s.contains("| wrapped | 1 |  | 102 ± 1.5 | us/op | — |"), s);
+    assertTrue(Files.exists(out.resolve("report.md")));
+  }
+
+  @Test
+  void aReadmeWithoutMarkersIsAnErrorNamingTheFile() throws IOException {
+    jmhFixture();
+    Path readme = dir.resolve("README.txt");
+    Files.writeString(readme, "no markers here\n");
+    IOException e = assertThrows(IOException.class, () -> Report.write(dir, readme, null, null));
+    assertTrue(e.getMessage().contains("README.txt") && e.getMessage().contains(Report.START), e.getMessage());
+    assertEquals("no markers here\n", Files.readString(readme), "nothing written");
+  }
+
+  @Test
+  void chartHasOneBarPerMeasuredBenchmarkAndNoEmptyPanels() throws IOException {
+    jmhFixture();
+    String svg = Chart.svg(Report.read(dir));
+    assertTrue(svg.startsWith("<svg xmlns=\"http://www.w3.org/2000/svg\""));
+    assertTrue(svg.contains("token bucket, granted · mcp-ratelimit"));
+    assertTrue(svg.contains("token bucket, granted · Bucket4j"));
+    assertTrue(svg.contains(">30,000 /s<") || svg.contains(">30000 /s<"), "Redis ops/ms shown as /s");
+    assertFalse(svg.contains("2 threads"), "no 2-thread results, so no 2-thread panel");
+    assertFalse(svg.contains("Resilience4j</text><rect"), "no bar for an absent peer");
+  }
+
+  @Test
+  void anEmptyDirectoryIsAnError() {
+    IOException e = assertThrows(IOException.class, () -> Report.write(dir, null, null, null));
+    assertTrue(e.getMessage().startsWith("no results in"), e.getMessage());
+  }
+}
