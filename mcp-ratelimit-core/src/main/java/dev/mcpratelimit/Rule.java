@@ -248,7 +248,10 @@ public final class Rule {
     }
 
     /**
-     * How long a call may wait for this rule instead of being denied. Default zero.
+     * How long a call may wait for this rule instead of being denied. Default zero. Counted from
+     * the call's first attempt. When several rules deny one call, it waits only if each denying
+     * rule's own retry-after fits within that rule's max wait, and then sleeps the longest of
+     * them; a rule that would be ready sooner is not held responsible for the longer sleep.
      *
      * @param maxWait zero or positive
      * @return this builder

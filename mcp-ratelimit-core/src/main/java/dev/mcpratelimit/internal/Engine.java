@@ -123,7 +123,7 @@ public final class Engine implements RateLimiter {
     }
     final Rule[] rules = pol.rulesFor(method, target);
     if (!backoffs.isEmpty()) {
-      Decision.Denied b = checkBackoff(call, rules, now, waiting ? startedAt : now);
+      Decision.Denied b = checkBackoff(call, rules, now, startedAt, waiting);
       if (b != null) {
         return denied(call, b);
       }
@@ -392,7 +392,8 @@ public final class Engine implements RateLimiter {
   /** A backed-off scope; a {@code null} value is the scope of callers without that identity. */
   private record BackoffKey(String dimensions, @Nullable String value) {}
 
-  private Decision.@Nullable Denied checkBackoff(CallContext call, Rule[] rules, long now, long startedAt) {
+  private Decision.@Nullable Denied checkBackoff(CallContext call, Rule[] rules, long now, long startedAt,
+      boolean waiting) {
     for (KeyResolver scope : backoffScopes) {
       String value = scope.resolve(call); // null: the anonymous scope, distinct from any value
       BackoffKey k = new BackoffKey(String.join("+", scope.dimensions()), value);
@@ -409,7 +410,7 @@ public final class Engine implements RateLimiter {
       for (Rule r : rules) {
         maxWait = Math.max(maxWait, r.maxWait().toNanos());
       }
-      boolean waitable = until - startedAt <= maxWait;
+      boolean waitable = waiting && until - startedAt <= maxWait; // a plain acquire never waits
       return new Decision.Denied(DenialReason.BACKOFF, "backoff", scope.dimensions(), -1, null, 0, 0, retry,
           Clock.toInstant(until), "The upstream service is throttling this " + String.join(" and ", scope.dimensions())
               + "; calls resume in " + human(Duration.ofSeconds((retry + 999_999_999) / 1_000_000_000)), waitable);

@@ -1037,6 +1037,7 @@ public abstract class StoreContract {
     long before = clock.nanos();
     Decision.Denied first = denied(l.reserve(call("github", "u"), RateLimiter.FIRST_ATTEMPT));
     assertTrue(first.waitable(), "3 s is within the 5 s max wait");
+    assertFalse(denied(l.acquire(call("github", "u"))).waitable(), "a plain acquire never waits, as for limit denials");
     assertTrue(l.acquireBlocking(call("github", "u")).isGranted());
     assertEquals(3 * SECOND, clock.nanos() - before, "waited exactly until the backoff ended");
     assertEquals(List.of(3 * SECOND), events.waited);
