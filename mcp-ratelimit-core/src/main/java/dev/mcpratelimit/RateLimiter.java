@@ -103,8 +103,9 @@ public interface RateLimiter {
 
   /**
    * Replaces the policy. Rules whose name, key dimensions and limit are unchanged keep their
-   * counters; changed rules start fresh. Reservations taken earlier complete against the rules
-   * they were taken under.
+   * counters; changed rules start fresh, and the store drops the state of removed and changed
+   * rules ({@link dev.mcpratelimit.spi.LimiterStore#discard}). Reservations taken earlier complete
+   * against the rules they were taken under.
    *
    * @param policy the new policy
    */

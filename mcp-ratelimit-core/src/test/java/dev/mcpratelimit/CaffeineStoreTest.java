@@ -28,6 +28,23 @@ class CaffeineStoreTest extends StoreContract {
   }
 
   @Test
+  void aPolicyUpdateDropsTheKeysOfRemovedAndChangedRulesOnly() {
+    Rule perUser = Rule.builder("per user").limit(LimitSpec.fixedWindow(100, WindowUnit.DAY)).build();
+    Rule perTenant = Rule.builder("per tenant").key(KeyResolvers.tenant()).limit(LimitSpec.fixedWindow(100, WindowUnit.DAY)).build();
+    Rule perTool = Rule.builder("per tool").key(KeyResolvers.tool()).limit(LimitSpec.fixedWindow(100, WindowUnit.DAY)).build();
+    RateLimiter l = limiter(perUser, perTenant, perTool);
+    for (int i = 0; i < 10; i++) {
+      assertTrue(take(l, call("x", "user" + i, "tenant" + i)));
+    }
+    assertEquals(21, store.keyCount(), "10 users, 10 tenants, 1 tool");
+    Rule biggerTenant = Rule.builder("per tenant").key(KeyResolvers.tenant()).limit(LimitSpec.fixedWindow(200, WindowUnit.DAY)).build();
+    l.updatePolicy(RateLimitPolicy.builder().rule(perUser).rule(biggerTenant).build());
+    assertEquals(10, store.keyCount(), "the changed tenant rule and the removed tool rule left nothing behind");
+    assertEquals(0, store.liveEvictions(), "dropping state of removed rules is not a live eviction");
+    assertEquals(99, remaining(perUser, call("x", "user3", "tenant3")), "the unchanged rule kept its counters");
+  }
+
+  @Test
   void idleKeysExpireAndCostNothing() {
     RateLimiter l = limiter(
         Rule.builder("bucket").limit(LimitSpec.tokenBucket(10, 10, Duration.ofSeconds(10))).build(),

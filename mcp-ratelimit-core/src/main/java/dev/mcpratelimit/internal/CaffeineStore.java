@@ -274,6 +274,16 @@ public final class CaffeineStore implements LimiterStore {
     this.onEviction = Objects.requireNonNull(onEviction, "onEviction");
   }
 
+  @Override
+  public void discard(java.util.Collection<String> removed) {
+    for (String id : removed) {
+      Space s = spaces.remove(id);
+      if (s != null) {
+        s.cache.invalidateAll(); // explicit removals: not counted as live evictions
+      }
+    }
+  }
+
   /** Drops every key. */
   public void clear() {
     for (Space s : spaces.values()) {

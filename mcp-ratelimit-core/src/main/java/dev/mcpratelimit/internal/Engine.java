@@ -466,8 +466,20 @@ public final class Engine implements RateLimiter {
   }
 
   @Override
-  public void updatePolicy(RateLimitPolicy policy) {
-    this.policy = Objects.requireNonNull(policy, "policy");
+  public synchronized void updatePolicy(RateLimitPolicy policy) { // rare: a lock keeps updates ordered
+    Objects.requireNonNull(policy, "policy");
+    RateLimitPolicy old = this.policy;
+    this.policy = policy;
+    java.util.Set<String> removed = new java.util.HashSet<>();
+    for (Rule r : old.rules()) {
+      removed.add(r.stateIdentity());
+    }
+    for (Rule r : policy.rules()) {
+      removed.remove(r.stateIdentity());
+    }
+    if (!removed.isEmpty()) {
+      store.discard(removed);
+    }
   }
 
   @Override

@@ -2,6 +2,7 @@ package dev.mcpratelimit.spi;
 
 import dev.mcpratelimit.Clock;
 import dev.mcpratelimit.internal.CaffeineStore;
+import java.util.Collection;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
@@ -53,6 +54,19 @@ public interface LimiterStore extends AutoCloseable {
    * @param onEviction the callback
    */
   default void onEviction(Consumer<String> onEviction) {}
+
+  /**
+   * Drops the state of rules that a policy change removed or changed, so that a long-running
+   * server reloading its policy does not keep their keys. The engine calls this from
+   * {@code updatePolicy} with the {@linkplain dev.mcpratelimit.Rule#stateIdentity() state
+   * identities} that the old policy used and the new one does not; calls in flight that hold state
+   * there settle harmlessly. Stores whose state expires by itself (the Redis store's TTLs) may
+   * ignore it; the default does nothing. Limiters that share one store should share one policy,
+   * or a reload of one drops state the other still uses.
+   *
+   * @param spaces state identities no longer in use
+   */
+  default void discard(Collection<String> spaces) {}
 
   /** Releases resources (connections). The default does nothing. */
   @Override
