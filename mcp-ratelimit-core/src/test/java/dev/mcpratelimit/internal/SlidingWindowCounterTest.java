@@ -1,6 +1,8 @@
 package dev.mcpratelimit.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mcpratelimit.LimitSpec;
 import dev.mcpratelimit.Probe;
@@ -162,9 +164,9 @@ class SlidingWindowCounterTest {
   }
 
   @Property(tries = 3000)
-  void remainingAndRetryAfterMatchTheirBisectionDefinitions(@ForAll("cases") Case c) {
+  void remainingAndRetryAfterMatchTheirBisectionDefinitions(@ForAll("cases") Case c, @ForAll boolean pack) {
     LimitSpec.SlidingWindow spec = new LimitSpec.SlidingWindow(c.limit(), Duration.ofNanos(c.window()), false);
-    SlidingWindowCounter limiter = new SlidingWindowCounter(spec, c.index(), c.previous(), c.current());
+    SlidingWindowCounter limiter = new SlidingWindowCounter(spec, pack, c.index(), c.previous(), c.current());
     Reference ref = new Reference(c.limit(), c.window(), c.index(), c.previous(), c.current());
     long base = c.index() * c.window();
     Probe got = new Probe();
@@ -180,6 +182,47 @@ class SlidingWindowCounterTest {
     }
   }
 
+  /** Packed where counts and every window index fit one long, an object elsewhere. */
+  @Test
+  void stateIsPackedWhereItFitsOneLong() {
+    assertTrue(packed(100, Duration.ofMinutes(1)));
+    assertTrue(packed((1 << 18) - 1, Duration.ofMinutes(1)));
+    assertFalse(packed(1 << 18, Duration.ofMinutes(1)));
+    assertTrue(packed(32_767, Duration.ofSeconds(1)));
+    assertFalse(packed(32_768, Duration.ofSeconds(1)));
+    assertTrue(packed(1, Duration.ofNanos(1L << 61)));
+    assertFalse(packed(1, Duration.ofNanos(1)));
+    assertFalse(packed(1L << 40, Duration.ofSeconds(1)));
+  }
+
+  private static boolean packed(long limit, Duration window) {
+    return new SlidingWindowCounter(LimitSpec.slidingWindow(limit, window)).isPacked();
+  }
+
+  /** Both layouts run the same sequence of grants, denials, refunds and clock jumps alike. */
+  @Property(tries = 500)
+  void packedAndObjectStatesBehaveAlike(@ForAll("cases") Case c) {
+    LimitSpec.SlidingWindow spec = new LimitSpec.SlidingWindow(c.limit(), Duration.ofNanos(c.window()), false);
+    SlidingWindowCounter a = new SlidingWindowCounter(spec);
+    SlidingWindowCounter b = new SlidingWindowCounter(spec, false, Long.MIN_VALUE, 0, 0);
+    long base = c.index() * c.window();
+    Probe pa = new Probe();
+    Probe pb = new Probe();
+    long last = base;
+    for (Call call : c.calls()) {
+      long now = base + call.windows() * c.window() + call.within();
+      if (call.cost() % 5 == 4) { // sometimes a refund of the previous call instead
+        a.refund(call.cost(), last, now);
+        b.refund(call.cost(), last, now);
+      } else {
+        assertEquals(b.tryAcquire(call.cost(), now, pb), a.tryAcquire(call.cost(), now, pa));
+        assertEquals(pb.toString(), pa.toString(), call.toString());
+      }
+      assertEquals(b.idleAt(now), a.idleAt(now), "idle at, " + call);
+      last = now;
+    }
+  }
+
   /** Counts so large that the floating-point first guess is off by more than one. */
   @Test
   void hugeCountsAreCorrectedExactly() {
@@ -188,7 +231,7 @@ class SlidingWindowCounterTest {
     LimitSpec.SlidingWindow spec = new LimitSpec.SlidingWindow(limit, Duration.ofNanos(window), false);
     for (long prev : new long[] {limit, limit - 1, limit / 3, 12_345_678_901L}) {
       for (long within : new long[] {1, window / 3, window / 2 + 1, window - 2}) {
-        SlidingWindowCounter limiter = new SlidingWindowCounter(spec, 5, prev, 17);
+        SlidingWindowCounter limiter = new SlidingWindowCounter(spec, true, 5, prev, 17);
         Reference ref = new Reference(limit, window, 5, prev, 17);
         long now = 5 * window + within;
         for (long cost : new long[] {0, 1, limit / 2, limit - 17}) {
