@@ -163,7 +163,7 @@ class SlidingWindowCounterTest {
     });
   }
 
-  @Property(tries = 3000)
+  @Property(tries = 2000)
   void remainingAndRetryAfterMatchTheirBisectionDefinitions(@ForAll("cases") Case c, @ForAll boolean pack) {
     LimitSpec.SlidingWindow spec = new LimitSpec.SlidingWindow(c.limit(), Duration.ofNanos(c.window()), false);
     SlidingWindowCounter limiter = new SlidingWindowCounter(spec, pack, c.index(), c.previous(), c.current());
