@@ -18,6 +18,7 @@ import io.modelcontextprotocol.spec.McpError;
 import io.modelcontextprotocol.spec.McpSchema;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -42,7 +43,8 @@ import reactor.core.scheduler.Schedulers;
  *
  * <p>For each call it builds a {@link CallContext} (tool name, arguments; {@code session} and
  * {@code client} from the exchange; {@code user}, {@code tenant} and any other string attribute
- * from the transport context, see {@link IdentityExtractor}), acquires, and then:
+ * from the transport context, see {@link IdentityExtractor}; fixed defaults for transports that carry
+ * no identity, such as stdio, see {@link Builder#callerAttribute}), acquires, and then:
  *
  * <ul>
  *   <li>denied: answers with a {@code CallToolResult} ({@code isError=true}, a text an LLM can act
@@ -68,6 +70,8 @@ public final class McpRateLimiting {
   private final boolean refundOnException;
   private final boolean refundOnError;
   private final Scheduler scheduler;
+  /** Default identity attributes as name, value, name, value…; empty unless configured. */
+  private final String[] callerDefaults;
 
   private McpRateLimiting(Builder b) {
     this.limiter = b.limiter != null ? b.limiter
@@ -77,6 +81,12 @@ public final class McpRateLimiting {
     this.refundOnException = b.refundOnException;
     this.refundOnError = b.refundOnError;
     this.scheduler = b.scheduler;
+    this.callerDefaults = new String[b.callerAttributes.size() * 2];
+    int i = 0;
+    for (Map.Entry<String, String> e : b.callerAttributes.entrySet()) {
+      callerDefaults[i++] = e.getKey();
+      callerDefaults[i++] = e.getValue();
+    }
   }
 
   /**
@@ -324,6 +334,9 @@ public final class McpRateLimiting {
   private CallContext context(CallContext.Method method, String target, @Nullable Map<String, Object> args,
       @Nullable String sessionId, McpSchema.@Nullable Implementation client, @Nullable McpTransportContext transport) {
     CallContext.Builder b = CallContext.of(method, target).arguments(args);
+    for (int i = 0; i < callerDefaults.length; i += 2) {
+      b.attribute(callerDefaults[i], callerDefaults[i + 1]); // defaults first: whatever the transport carries wins
+    }
     if (transport != null) {
       copyAttributes(transport, b);
     }
@@ -512,6 +525,7 @@ public final class McpRateLimiting {
     private boolean refundOnException = true;
     private boolean refundOnError = true;
     private Scheduler scheduler = Schedulers.parallel();
+    private final Map<String, String> callerAttributes = new LinkedHashMap<>();
 
     private Builder(@Nullable RateLimitPolicy policy, @Nullable RateLimiter limiter) {
       this.policy = policy;
@@ -553,6 +567,79 @@ public final class McpRateLimiting {
     public Builder scheduler(Scheduler scheduler) {
       this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
       return this;
+    }
+
+    /**
+     * Sets an identity attribute that every call carries unless the transport supplies that
+     * attribute itself. Meant for transports without per-request identity, above all stdio: a stdio
+     * server process serves exactly one client, and who that client is was decided when the
+     * process was launched (an argument or environment variable set by whoever started it), so
+     * the server states it once here:
+     *
+     * <pre>{@code
+     * McpRateLimiting.builder(policy)
+     *     .callerAttribute(CallContext.USER, System.getenv("MCP_USER"))
+     *     .callerAttribute(CallContext.TENANT, System.getenv("MCP_TENANT"))
+     *     .build();
+     * }</pre>
+     *
+     * <p>(An unset variable fails fast there, with a {@code NullPointerException}, rather than
+     * letting every caller share the anonymous bucket.)
+     *
+     * <p>Precedence: an attribute found in the transport context (e.g. copied from an HTTP header
+     * by {@link IdentityExtractor}) and the session id and client name taken from the MCP exchange
+     * replace the default of the same name, call by call. Setting a name twice keeps the last
+     * value.
+     *
+     * <p>Limits kept in memory are per server process: two stdio processes launched for the same
+     * user count separately. To share limits across processes, give the limiter a shared store
+     * (e.g. Redis).
+     *
+     * @param name the attribute's name, e.g. {@link CallContext#USER} or {@link CallContext#TENANT};
+     *     not blank
+     * @param value its value: not empty, at most {@value IdentityExtractor#MAX_VALUE_LENGTH}
+     *     characters, no control characters (the rules {@link IdentityExtractor} applies to
+     *     request values)
+     * @return this builder
+     * @throws IllegalArgumentException if the name is blank or the value breaks a rule above
+     * @throws NullPointerException if either is null
+     */
+    public Builder callerAttribute(String name, String value) {
+      Objects.requireNonNull(name, "callerAttribute name");
+      Objects.requireNonNull(value, "callerAttribute value");
+      if (name.isBlank()) {
+        throw new IllegalArgumentException("callerAttribute name must not be blank, but was \"" + printable(name) + "\"");
+      }
+      if (value.isEmpty()) {
+        throw new IllegalArgumentException("callerAttribute " + printable(name) + " must not be empty");
+      }
+      if (value.length() > IdentityExtractor.MAX_VALUE_LENGTH) {
+        throw new IllegalArgumentException("callerAttribute " + printable(name) + " must be at most "
+            + IdentityExtractor.MAX_VALUE_LENGTH + " characters, but was " + value.length());
+      }
+      for (int i = 0; i < value.length(); i++) {
+        if (Character.isISOControl(value.charAt(i))) {
+          throw new IllegalArgumentException("callerAttribute " + printable(name)
+              + " must not contain control characters, but has U+" + String.format("%04X", (int) value.charAt(i))
+              + " at index " + i);
+        }
+      }
+      callerAttributes.put(name, value);
+      return this;
+    }
+
+    /** Escapes control characters so an error message stays on one line. */
+    private static String printable(String s) {
+      StringBuilder b = new StringBuilder(s.length());
+      for (int i = 0; i < s.length(); i++) {
+        char c = s.charAt(i);
+        if (Character.isISOControl(c)) {
+          b.append(String.format("\\u%04X", (int) c));
+        } else {
+          b.append(c);
+        }
+      }
+      return b.toString();
     }
 
     /** @return the middleware */
