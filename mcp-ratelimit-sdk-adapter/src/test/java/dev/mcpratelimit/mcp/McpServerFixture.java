@@ -8,8 +8,6 @@ import io.modelcontextprotocol.client.McpClient;
 import io.modelcontextprotocol.client.McpSyncClient;
 import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
 import io.modelcontextprotocol.server.McpServer;
-import io.modelcontextprotocol.server.McpServerFeatures;
-import io.modelcontextprotocol.server.McpStatelessServerFeatures;
 import io.modelcontextprotocol.server.transport.HttpServletStatelessServerTransport;
 import io.modelcontextprotocol.server.transport.HttpServletStreamableServerTransportProvider;
 import io.modelcontextprotocol.spec.McpSchema;
@@ -17,34 +15,36 @@ import jakarta.servlet.http.HttpServlet;
 import java.net.http.HttpRequest;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.catalina.Context;
 import org.apache.catalina.startup.Tomcat;
-import reactor.core.publisher.Mono;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A real MCP server (sync, async or stateless) over Streamable HTTP in embedded Tomcat on a free
- * localhost port, with rate-limited demo tools, and real SDK clients connecting to it.
+ * localhost port, with the rate-limited {@link DemoTools}, and real SDK clients connecting to it.
  */
-final class McpServerFixture implements AutoCloseable {
+final class McpServerFixture implements ScenarioFixture {
   enum Kind { SYNC, ASYNC, STATELESS }
-
-  static final McpSchema.JsonSchema EMPTY_SCHEMA = new McpSchema.JsonSchema("object", Map.of(), List.of(), null, null, null);
 
   final FakeClock clock = FakeClock.create();
   final RateLimiter limiter;
   final McpRateLimiting limits;
   final AtomicInteger handlerCalls = new AtomicInteger();
+  private final DemoTools.CallerLog callers = new DemoTools.CallerLog();
   private final Tomcat tomcat;
   private final List<McpSyncClient> clients = new ArrayList<>();
   private final Object server;
   final int port;
 
   McpServerFixture(Kind kind, RateLimitPolicy policy, DenialMode mode) throws Exception {
-    limiter = RateLimiter.builder(policy).clock(clock).store(LimiterStore.inMemory(10_000, clock)).build();
+    limiter = RateLimiter.builder(policy).clock(clock).store(LimiterStore.inMemory(10_000, clock))
+        .listener(callers).build();
     limits = McpRateLimiting.builder(limiter).denialMode(mode).build();
     IdentityExtractor identity = IdentityExtractor.builder()
         .header("X-User-Id", "user").header("X-Tenant-Id", "tenant").build();
@@ -54,7 +54,7 @@ final class McpServerFixture implements AutoCloseable {
           .messageEndpoint("/mcp").contextExtractor(identity).build();
       server = McpServer.sync(t).serverInfo("fixture", "1")
           .capabilities(McpSchema.ServerCapabilities.builder().tools(true).build())
-          .tools(limits.wrapStatelessSyncTools(statelessTools()))
+          .tools(limits.wrapStatelessSyncTools(DemoTools.statelessTools(handlerCalls)))
           .addToolFilter(limits.toolFilter())
           .build();
       servlet = t;
@@ -64,13 +64,13 @@ final class McpServerFixture implements AutoCloseable {
       if (kind == Kind.SYNC) {
         server = McpServer.sync(t).serverInfo("fixture", "1")
             .capabilities(McpSchema.ServerCapabilities.builder().tools(true).build())
-            .tools(limits.wrapSyncTools(syncTools()))
+            .tools(limits.wrapSyncTools(DemoTools.syncTools(handlerCalls)))
             .addToolFilter(limits.toolFilter())
             .build();
       } else {
         server = McpServer.async(t).serverInfo("fixture", "1")
             .capabilities(McpSchema.ServerCapabilities.builder().tools(true).build())
-            .tools(limits.wrapAsyncTools(asyncTools()))
+            .tools(limits.wrapAsyncTools(DemoTools.asyncTools(handlerCalls)))
             .addToolFilter(limits.asyncToolFilter())
             .build();
       }
@@ -88,52 +88,12 @@ final class McpServerFixture implements AutoCloseable {
   }
 
   static McpSchema.Tool tool(String name) {
-    return McpSchema.Tool.builder(name).description(name).inputSchema(EMPTY_SCHEMA).build();
-  }
-
-  /** The demo tool's behaviour, shared by every server kind. */
-  private McpSchema.CallToolResult behave(String name, Map<String, Object> args) {
-    handlerCalls.incrementAndGet();
-    switch (name) {
-      case "fail":
-        throw new IllegalStateException("handler failed");
-      case "soft_fail":
-        return McpSchema.CallToolResult.builder().addTextContent("upstream said no").isError(true).build();
-      case "github":
-        throw new UpstreamThrottledException(Duration.ofSeconds(30), dev.mcpratelimit.KeyResolvers.tenant());
-      default:
-        return McpSchema.CallToolResult.builder().addTextContent("ok " + name).isError(false).build();
-    }
-  }
-
-  static final List<String> TOOLS = List.of("echo", "search", "create_issue", "fail", "soft_fail", "github", "delete_repository");
-
-  private List<McpServerFeatures.SyncToolSpecification> syncTools() {
-    List<McpServerFeatures.SyncToolSpecification> l = new ArrayList<>();
-    for (String n : TOOLS) {
-      l.add(new McpServerFeatures.SyncToolSpecification(tool(n), (ex, req) -> behave(n, req.arguments())));
-    }
-    return l;
-  }
-
-  private List<McpServerFeatures.AsyncToolSpecification> asyncTools() {
-    List<McpServerFeatures.AsyncToolSpecification> l = new ArrayList<>();
-    for (String n : TOOLS) {
-      l.add(new McpServerFeatures.AsyncToolSpecification(tool(n), (ex, req) -> Mono.fromCallable(() -> behave(n, req.arguments()))));
-    }
-    return l;
-  }
-
-  private List<McpStatelessServerFeatures.SyncToolSpecification> statelessTools() {
-    List<McpStatelessServerFeatures.SyncToolSpecification> l = new ArrayList<>();
-    for (String n : TOOLS) {
-      l.add(new McpStatelessServerFeatures.SyncToolSpecification(tool(n), (ctx, req) -> behave(n, req.arguments())));
-    }
-    return l;
+    return DemoTools.tool(name);
   }
 
   /** A real SDK client that identifies as {@code user} in {@code tenant} (headers set by a gateway). */
-  McpSyncClient client(String user, String tenant) {
+  @Override
+  public McpSyncClient client(@Nullable String user, @Nullable String tenant) {
     HttpRequest.Builder rb = HttpRequest.newBuilder();
     if (user != null) {
       rb.header("X-User-Id", user);
@@ -147,6 +107,31 @@ final class McpServerFixture implements AutoCloseable {
     c.initialize();
     clients.add(c);
     return c;
+  }
+
+  @Override
+  public boolean oneServerForAllClients() {
+    return true;
+  }
+
+  @Override
+  public void setClock(Instant now) {
+    clock.set(now);
+  }
+
+  @Override
+  public void advanceClock(Duration d) {
+    clock.advance(d);
+  }
+
+  @Override
+  public int handlerCalls() {
+    return handlerCalls.get();
+  }
+
+  @Override
+  public Set<String> callers() {
+    return Set.copyOf(callers.seen());
   }
 
   static McpSchema.CallToolResult call(McpSyncClient c, String tool) {

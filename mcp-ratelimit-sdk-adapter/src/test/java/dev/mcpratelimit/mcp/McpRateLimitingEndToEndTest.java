@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.mcpratelimit.KeyResolvers;
 import dev.mcpratelimit.LimitSpec;
 import dev.mcpratelimit.RateLimitPolicy;
 import dev.mcpratelimit.Rule;
@@ -19,28 +18,23 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * The adapter end to end: real SDK servers (sync, async, stateless) over Streamable HTTP in
- * embedded Tomcat, real SDK clients, identity from gateway headers.
+ * The adapter end to end: real SDK servers and real SDK clients over real transports, every
+ * scenario on every {@link ScenarioFixture.Target}: Streamable HTTP in embedded Tomcat (sync,
+ * async and stateless servers, identity from gateway headers) and stdio over pipes (sync and async
+ * servers in child processes, identity from how the process was launched).
+ *
+ * <p>Over stdio each client is its own server process, so what HTTP shows as "another caller of
+ * the same server" is, over stdio, "another process": its limits start fresh. Scenarios branch on
+ * {@link ScenarioFixture#oneServerForAllClients()} only there, and assert the transport's own
+ * behaviour in both branches.
  */
-class McpRateLimitingHttpTest {
-
-  static RateLimitPolicy policy() {
-    return RateLimitPolicy.builder()
-        .hide("delete_repository")
-        .rule(Rule.builder("hourly issue limit").targets("create_issue")
-            .key(KeyResolvers.composite(KeyResolvers.user(), KeyResolvers.tool()))
-            .limit(LimitSpec.fixedWindow(5, WindowUnit.HOUR)).onDeny("Hourly limit of 5 new issues reached").build())
-        .rule(Rule.builder("search").targets("search").key(KeyResolvers.tool())
-            .limit(LimitSpec.tokenBucket(3, 1, Duration.ofMinutes(1))).build())
-        .rule(Rule.builder("one try").targets("fail", "soft_fail").limit(LimitSpec.fixedWindow(1, WindowUnit.HOUR)).build())
-        .rule(Rule.builder("tenant").key(KeyResolvers.tenant()).limit(LimitSpec.fixedWindow(10, WindowUnit.HOUR)).build())
-        .build();
-  }
+class McpRateLimitingEndToEndTest {
 
   static Map<String, Object> structured(McpSchema.CallToolResult r) {
     @SuppressWarnings("unchecked")
@@ -49,10 +43,10 @@ class McpRateLimitingHttpTest {
   }
 
   @ParameterizedTest
-  @EnumSource(McpServerFixture.Kind.class)
-  void perUserLimitWithEveryFieldOfTheDenial(McpServerFixture.Kind kind) throws Exception {
-    try (McpServerFixture f = new McpServerFixture(kind, policy(), DenialMode.RESULT)) {
-      f.clock.set(Instant.parse("2026-11-22T14:19:18.800Z"));
+  @EnumSource(ScenarioFixture.Target.class)
+  void perUserLimitWithEveryFieldOfTheDenial(ScenarioFixture.Target target) throws Exception {
+    try (ScenarioFixture f = target.open(DenialMode.RESULT)) {
+      f.setClock(Instant.parse("2026-11-22T14:19:18.800Z"));
       McpSyncClient alice = f.client("alice", "acme");
       for (int i = 0; i < 5; i++) {
         assertFalse(call(alice, "create_issue").isError(), "call " + i);
@@ -75,58 +69,73 @@ class McpRateLimitingHttpTest {
       assertEquals("Hourly limit of 5 new issues reached", s.get("message"));
       assertEquals("\"hourly issue limit\";q=5;w=3600", s.get("policy"));
       assertEquals("\"hourly issue limit\";r=0;t=2442", s.get("ratelimit"));
-      assertEquals(5, f.handlerCalls.get(), "the denied call never reached the handler");
+      assertEquals(13, s.size(), () -> "exactly the documented fields: " + s.keySet());
+      assertEquals(5, f.handlerCalls(), "the denied call never reached the handler");
       assertFalse(call(f.client("bob", "acme"), "create_issue").isError(), "another user is untouched");
+      assertEquals(Set.of("alice@acme", "bob@acme"), f.callers(), "the limiter saw each caller's own identity");
+      f.advanceClock(Duration.ofMillis(2_441_200));
+      assertFalse(call(alice, "create_issue").isError(), "the window ended when the denial said");
     }
   }
 
   @ParameterizedTest
-  @EnumSource(McpServerFixture.Kind.class)
-  void perTenantPerToolAndWildcardRulesStack(McpServerFixture.Kind kind) throws Exception {
-    try (McpServerFixture f = new McpServerFixture(kind, policy(), DenialMode.RESULT)) {
+  @EnumSource(ScenarioFixture.Target.class)
+  void perTenantPerToolAndWildcardRulesStack(ScenarioFixture.Target target) throws Exception {
+    try (ScenarioFixture f = target.open(DenialMode.RESULT)) {
       McpSyncClient a1 = f.client("a1", "acme");
-      McpSyncClient a2 = f.client("a2", "acme");
-      McpSyncClient g1 = f.client("g1", "globex");
       for (int i = 0; i < 3; i++) {
-        assertFalse(call(i % 2 == 0 ? a1 : g1, "search").isError());
+        assertFalse(call(a1, "search").isError());
       }
-      McpSchema.CallToolResult perTool = call(a2, "search");
-      assertEquals("search", structured(perTool).get("rule"), "the search tool's own ceiling, shared by everyone");
-      int acme = 1; // a1 searched twice, g1 once... count acme's tenant use: a1 x2
-      acme = 2;
-      while (acme < 10) {
-        assertFalse(call(acme % 2 == 0 ? a1 : a2, "echo").isError());
-        acme++;
+      McpSchema.CallToolResult perTool = call(a1, "search");
+      assertEquals("search", structured(perTool).get("rule"), "the search tool's own ceiling");
+      assertEquals(List.of("tool"), structured(perTool).get("scope"));
+      McpSyncClient g1 = f.client("g1", "globex");
+      if (f.oneServerForAllClients()) {
+        assertEquals("search", structured(call(g1, "search")).get("rule"),
+            "the search tool's ceiling is shared by every user and tenant of the server");
+      } else {
+        assertFalse(call(g1, "search").isError(), "another stdio process: its own limiter, its own search tokens");
       }
-      McpSchema.CallToolResult tenant = call(a2, "echo");
+      // acme has spent 3 of its 10 calls an hour (the denied search took nothing); the `*` rule counts every tool
+      for (int used = 3; used < 10; used++) {
+        assertFalse(call(a1, "echo").isError(), "acme call " + used);
+      }
+      McpSchema.CallToolResult tenant = call(a1, "echo");
       assertEquals("tenant", structured(tenant).get("rule"), "acme's tenant budget is spent");
       assertEquals(List.of("tenant"), structured(tenant).get("scope"));
+      if (f.oneServerForAllClients()) {
+        assertEquals("tenant", structured(call(f.client("a2", "acme"), "echo")).get("rule"),
+            "another acme user shares the tenant's budget");
+      }
       assertFalse(call(g1, "echo").isError(), "globex is untouched by acme's traffic");
     }
   }
 
   @ParameterizedTest
-  @EnumSource(McpServerFixture.Kind.class)
-  void jsonRpcErrorModeCarriesTheSameObject(McpServerFixture.Kind kind) throws Exception {
-    try (McpServerFixture f = new McpServerFixture(kind, policy(), DenialMode.ERROR)) {
+  @EnumSource(ScenarioFixture.Target.class)
+  void jsonRpcErrorModeCarriesTheSameObject(ScenarioFixture.Target target) throws Exception {
+    try (ScenarioFixture f = target.open(DenialMode.ERROR)) {
       McpSyncClient c = f.client("alice", "acme");
       for (int i = 0; i < 3; i++) {
-        call(c, "search");
+        assertFalse(call(c, "search").isError());
       }
       McpError e = assertThrows(McpError.class, () -> McpServerFixture.callRetryingDroppedConnection(c, "search"));
       assertEquals(McpRateLimiting.DEFAULT_ERROR_CODE, e.getJsonRpcError().code());
       assertTrue(e.getMessage().contains("Rate limit exceeded"), e.getMessage());
       @SuppressWarnings("unchecked")
       Map<String, Object> data = (Map<String, Object>) e.getJsonRpcError().data();
+      assertEquals("rate_limited", data.get("error"));
       assertEquals("search", data.get("rule"));
+      assertEquals(List.of("tool"), data.get("scope"));
       assertEquals(60, ((Number) data.get("retryAfterSeconds")).intValue(), "one token a minute");
+      assertEquals(3, f.handlerCalls());
     }
   }
 
   @ParameterizedTest
-  @EnumSource(McpServerFixture.Kind.class)
-  void failedCallsAreRefunded(McpServerFixture.Kind kind) throws Exception {
-    try (McpServerFixture f = new McpServerFixture(kind, policy(), DenialMode.RESULT)) {
+  @EnumSource(ScenarioFixture.Target.class)
+  void failedCallsAreRefunded(ScenarioFixture.Target target) throws Exception {
+    try (ScenarioFixture f = target.open(DenialMode.RESULT)) {
       McpSyncClient c = f.client("alice", "acme");
       for (int i = 0; i < 3; i++) {
         // the handler throws: the client sees an error, and the call's cost is given back
@@ -139,14 +148,14 @@ class McpRateLimitingHttpTest {
         }
         assertTrue(call(c, "soft_fail").isError(), "isError result is passed through");
       }
-      assertEquals(6, f.handlerCalls.get(), "with refunds, the one-per-hour rule never denied");
+      assertEquals(6, f.handlerCalls(), "with refunds, the one-per-hour rule never denied");
     }
   }
 
   @ParameterizedTest
-  @EnumSource(McpServerFixture.Kind.class)
-  void hiddenToolsAreNotListedAndDeniedWhenCalled(McpServerFixture.Kind kind) throws Exception {
-    try (McpServerFixture f = new McpServerFixture(kind, policy(), DenialMode.RESULT)) {
+  @EnumSource(ScenarioFixture.Target.class)
+  void hiddenToolsAreNotListedAndDeniedWhenCalled(ScenarioFixture.Target target) throws Exception {
+    try (ScenarioFixture f = target.open(DenialMode.RESULT)) {
       McpSyncClient c = f.client("alice", "acme");
       List<String> names = c.listTools().tools().stream().map(McpSchema.Tool::name).toList();
       assertTrue(names.contains("echo"));
@@ -154,23 +163,29 @@ class McpRateLimitingHttpTest {
       McpSchema.CallToolResult r = call(c, "delete_repository");
       assertTrue(r.isError());
       assertEquals("hidden", structured(r).get("error"));
-      assertEquals(0, f.handlerCalls.get());
+      assertEquals(0, f.handlerCalls());
     }
   }
 
   @ParameterizedTest
-  @EnumSource(McpServerFixture.Kind.class)
-  void upstreamThrottlingBacksOffTheTenant(McpServerFixture.Kind kind) throws Exception {
-    try (McpServerFixture f = new McpServerFixture(kind, policy(), DenialMode.RESULT)) {
+  @EnumSource(ScenarioFixture.Target.class)
+  void upstreamThrottlingBacksOffTheTenant(ScenarioFixture.Target target) throws Exception {
+    try (ScenarioFixture f = target.open(DenialMode.RESULT)) {
       McpSyncClient c = f.client("alice", "acme");
       McpSchema.CallToolResult first = call(c, "github");
       assertEquals("upstream_backoff", structured(first).get("error"));
+      assertEquals(List.of("tenant"), structured(first).get("scope"));
       assertEquals(30, ((Number) structured(first).get("retryAfterSeconds")).intValue());
-      McpSchema.CallToolResult second = call(f.client("bob", "acme"), "echo");
-      assertEquals("upstream_backoff", structured(second).get("error"), "the whole tenant backs off");
-      assertEquals(1, f.handlerCalls.get(), "the second call never reached the handler");
+      assertEquals("upstream_backoff", structured(call(c, "echo")).get("error"), "every tool of the tenant backs off");
+      if (f.oneServerForAllClients()) {
+        McpSchema.CallToolResult second = call(f.client("bob", "acme"), "echo");
+        assertEquals("upstream_backoff", structured(second).get("error"), "the whole tenant backs off");
+      }
+      assertEquals(1, f.handlerCalls(), "the calls after the backoff never reached the handler");
       assertFalse(call(f.client("g", "globex"), "echo").isError());
-      f.clock.advance(Duration.ofSeconds(30));
+      f.advanceClock(Duration.ofSeconds(29));
+      assertEquals("upstream_backoff", structured(call(c, "echo")).get("error"), "one second to go");
+      f.advanceClock(Duration.ofSeconds(1));
       assertFalse(call(c, "echo").isError());
     }
   }
@@ -190,8 +205,8 @@ class McpRateLimitingHttpTest {
   @Test
   void reservedErrorCodesAreRejected() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> McpRateLimiting.builder(policy()).errorCode(-32001));
+        () -> McpRateLimiting.builder(DemoTools.policy()).errorCode(-32001));
     assertTrue(e.getMessage().contains("-32001"));
-    assertInstanceOf(McpRateLimiting.class, McpRateLimiting.builder(policy()).errorCode(429).build());
+    assertInstanceOf(McpRateLimiting.class, McpRateLimiting.builder(DemoTools.policy()).errorCode(429).build());
   }
 }
