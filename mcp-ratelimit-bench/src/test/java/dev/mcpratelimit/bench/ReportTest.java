@@ -77,6 +77,27 @@ class ReportTest {
   }
 
   @Test
+  void aNoisyRoundTripIsJudgedByTheHandlerDifferenceOnlyWhenWithinItsErrorBars() throws IOException {
+    // Error bars are 1.5 µs each (see result()), so a 2.5 µs difference on 50 µs is noise.
+    jmh("mcp.json",
+        result("McpCallBenchmark.bare", 1, "avgt", 50, "us/op", Double.NaN),
+        result("McpCallBenchmark.wrapped", 1, "avgt", 52.5, "us/op", Double.NaN),
+        result("McpCallBenchmark.handlerBare", 1, "avgt", 100, "ns/op", Double.NaN),
+        result("McpCallBenchmark.handlerWrapped", 1, "avgt", 600, "ns/op", Double.NaN));
+    String noisy = rowOf(Report.targets(Report.read(dir)), "wrapped vs bare");
+    assertTrue(noisy.contains("the wrapper alone adds 500 ns = 1.000 % of a bare call"), noisy);
+    assertTrue(noisy.endsWith("**met** (round-trip difference within its error bars; wrapper alone 1.000 %)"), noisy);
+
+    jmh("mcp.json",
+        result("McpCallBenchmark.bare", 1, "avgt", 50, "us/op", Double.NaN),
+        result("McpCallBenchmark.wrapped", 1, "avgt", 55, "us/op", Double.NaN),
+        result("McpCallBenchmark.handlerBare", 1, "avgt", 100, "ns/op", Double.NaN),
+        result("McpCallBenchmark.handlerWrapped", 1, "avgt", 600, "ns/op", Double.NaN));
+    String real = rowOf(Report.targets(Report.read(dir)), "wrapped vs bare");
+    assertTrue(real.endsWith("**missed** (10.0 % > 3 %)"), "beyond the error bars the round trip decides: " + real);
+  }
+
+  @Test
   void allocationFailsTheSingleKeyTargetWhateverTheTime() throws IOException {
     jmh("a.json",
         result("SingleKeyBenchmark.gcraGranted", 1, "avgt", 10, "ns/op", 24),
