@@ -39,14 +39,14 @@ public final class Suite {
 
   /** Checks that every step runs and the report is produced; its figures mean nothing. */
   private static final Mode SMOKE = new Mode(1, 0, TimeValue.milliseconds(100), 1, TimeValue.milliseconds(200));
-  private static final Mode SHORT = new Mode(1, 2, TimeValue.seconds(1), 3, TimeValue.seconds(1));
+  private static final Mode SHORT = new Mode(1, 3, TimeValue.seconds(2), 5, TimeValue.seconds(2));
   private static final Mode FULL = new Mode(3, 5, TimeValue.seconds(2), 5, TimeValue.seconds(2));
 
   /**
    * Short-mode settings for benchmarks whose operation takes milliseconds and whose JIT warm-up
    * spans the SDK, Reactor and Tomcat: one-second iterations leave them mid-warm-up and noisy.
    */
-  private static final Mode SHORT_SLOW = new Mode(1, 5, TimeValue.seconds(2), 5, TimeValue.seconds(2));
+  private static final Mode SHORT_SLOW = new Mode(1, 10, TimeValue.seconds(2), 5, TimeValue.seconds(2));
 
   private static final List<String> SLOW = List.of("McpCallBenchmark");
 

@@ -98,6 +98,19 @@ class ReportTest {
   }
 
   @Test
+  void theEngineRowNamesTheMachinesFloorAndTheExpiringKeysCase() throws IOException {
+    jmh("engine.json",
+        result("EngineBenchmark.decide", 1, "avgt", 1500, "ns/op", 88),
+        result("EngineBenchmark.decideExpiringKeys", 1, "avgt", 1700, "ns/op", 190),
+        result("EngineBenchmark.floorConcurrentHashMap", 1, "avgt", 400, "ns/op", 0),
+        result("EngineBenchmark.floorCaffeine", 1, "avgt", 1000, "ns/op", 0));
+    assertEquals("1500 ± 2 ns/op, 88 B/op; floor on this machine, 3 lookups without limiting: 400 ns"
+            + " (ConcurrentHashMap), 1000 ns (Caffeine); keys expiring between calls: 1700 ns/op, 190 B/op"
+            + " => time **missed** by 400 %; bytes **met**",
+        rowOf(Report.targets(Report.read(dir)), "full decision"));
+  }
+
+  @Test
   void allocationFailsTheSingleKeyTargetWhateverTheTime() throws IOException {
     jmh("a.json",
         result("SingleKeyBenchmark.gcraGranted", 1, "avgt", 10, "ns/op", 24),
@@ -127,6 +140,8 @@ class ReportTest {
     assertTrue(s.contains("| retained memory per idle-but-live key"), s);
     assertTrue(s.contains("![benchmark chart](results/chart.svg)"), s);
     assertTrue(s.contains("| wrapped | 1 |  | 102 ± 1.5 | us/op | — |"), s);
+    assertTrue(s.contains("`McpCallBenchmark` · 1 fork(s), 2 × 1 s warm-up, 3 × 1 s measurement\n"), s);
+    assertTrue(s.contains("`KeyFootprint`\n"), "a program's result has no iteration settings: " + s);
     assertTrue(Files.exists(out.resolve("report.md")));
   }
 
