@@ -4,10 +4,12 @@ import dev.mcpratelimit.RateLimitPolicy;
 import dev.mcpratelimit.RateLimiter;
 import dev.mcpratelimit.spi.LimiterStore;
 import dev.mcpratelimit.testing.FakeClock;
+import io.modelcontextprotocol.client.McpAsyncClient;
 import io.modelcontextprotocol.client.McpClient;
 import io.modelcontextprotocol.client.McpSyncClient;
 import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
 import io.modelcontextprotocol.server.McpServer;
+import io.modelcontextprotocol.server.McpServerFeatures;
 import io.modelcontextprotocol.server.transport.HttpServletStatelessServerTransport;
 import io.modelcontextprotocol.server.transport.HttpServletStreamableServerTransportProvider;
 import io.modelcontextprotocol.spec.McpSchema;
@@ -20,32 +22,65 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import org.apache.catalina.Context;
 import org.apache.catalina.startup.Tomcat;
 import org.jspecify.annotations.Nullable;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * A real MCP server (sync, async or stateless) over Streamable HTTP in embedded Tomcat on a free
- * localhost port, with the rate-limited {@link DemoTools}, and real SDK clients connecting to it.
+ * localhost port, with the rate-limited {@link DemoTools} (or, through {@link Hooks}, tools of a
+ * scenario's own), and real SDK clients, sync and async, connecting to it.
  */
 final class McpServerFixture implements ScenarioFixture {
   enum Kind { SYNC, ASYNC, STATELESS }
+
+  /**
+   * What a scenario may change about the server besides its kind, policy and denial mode.
+   *
+   * @param scheduler where the adapter times async waits ({@link McpRateLimiting.Builder#scheduler})
+   * @param asyncTools the tools of an {@link Kind#ASYNC} server, rate-limited by the fixture; null
+   *     for the {@link DemoTools}
+   * @param container configures the Tomcat context before the server starts (valves, background
+   *     processing)
+   */
+  record Hooks(Scheduler scheduler, @Nullable List<McpServerFeatures.AsyncToolSpecification> asyncTools,
+      Consumer<Context> container) {
+    /** The demo server: default scheduler, demo tools, plain context. */
+    static final Hooks NONE = new Hooks(Schedulers.parallel(), null, ctx -> { });
+  }
 
   final FakeClock clock = FakeClock.create();
   final RateLimiter limiter;
   final McpRateLimiting limits;
   final AtomicInteger handlerCalls = new AtomicInteger();
+  /** Blocking waits the limiter made ({@link RateLimiter#acquireBlocking}); each parks a thread. */
+  private final AtomicInteger blockingWaits = new AtomicInteger();
   private final DemoTools.CallerLog callers = new DemoTools.CallerLog();
   private final Tomcat tomcat;
   private final List<McpSyncClient> clients = new ArrayList<>();
+  private final List<McpAsyncClient> asyncClients = new ArrayList<>();
   private final Object server;
   final int port;
 
   McpServerFixture(Kind kind, RateLimitPolicy policy, DenialMode mode) throws Exception {
+    this(kind, policy, mode, Hooks.NONE);
+  }
+
+  McpServerFixture(Kind kind, RateLimitPolicy policy, DenialMode mode, Hooks hooks) throws Exception {
+    if (hooks.asyncTools() != null && kind != Kind.ASYNC) {
+      throw new IllegalArgumentException("async tools need an async server, not " + kind);
+    }
     limiter = RateLimiter.builder(policy).clock(clock).store(LimiterStore.inMemory(10_000, clock))
-        .listener(callers).build();
-    limits = McpRateLimiting.builder(limiter).denialMode(mode).build();
+        .listener(callers).sleeper(nanos -> {
+          blockingWaits.incrementAndGet();
+          TimeUnit.NANOSECONDS.sleep(nanos);
+        }).build();
+    limits = McpRateLimiting.builder(limiter).denialMode(mode).scheduler(hooks.scheduler()).build();
     IdentityExtractor identity = IdentityExtractor.builder()
         .header("X-User-Id", "user").header("X-Tenant-Id", "tenant").build();
     HttpServlet servlet;
@@ -70,7 +105,7 @@ final class McpServerFixture implements ScenarioFixture {
       } else {
         server = McpServer.async(t).serverInfo("fixture", "1")
             .capabilities(McpSchema.ServerCapabilities.builder().tools(true).build())
-            .tools(limits.wrapAsyncTools(DemoTools.asyncTools(handlerCalls)))
+            .tools(limits.wrapAsyncTools(hooks.asyncTools() != null ? hooks.asyncTools() : DemoTools.asyncTools(handlerCalls)))
             .addToolFilter(limits.asyncToolFilter())
             .build();
       }
@@ -82,6 +117,7 @@ final class McpServerFixture implements ScenarioFixture {
     Context ctx = tomcat.addContext("", null);
     Tomcat.addServlet(ctx, "mcp", servlet).setAsyncSupported(true);
     ctx.addServletMappingDecoded("/*", "mcp");
+    hooks.container().accept(ctx);
     tomcat.getConnector();
     tomcat.start();
     port = tomcat.getConnector().getLocalPort();
@@ -94,6 +130,24 @@ final class McpServerFixture implements ScenarioFixture {
   /** A real SDK client that identifies as {@code user} in {@code tenant} (headers set by a gateway). */
   @Override
   public McpSyncClient client(@Nullable String user, @Nullable String tenant) {
+    McpSyncClient c = McpClient.sync(transport(user, tenant)).requestTimeout(Duration.ofSeconds(20)).build();
+    c.initialize();
+    clients.add(c);
+    return c;
+  }
+
+  /**
+   * A real SDK async client, connected and initialized, identifying as {@link #client} does;
+   * closed with the fixture.
+   */
+  McpAsyncClient asyncClient(@Nullable String user, @Nullable String tenant) {
+    McpAsyncClient c = McpClient.async(transport(user, tenant)).requestTimeout(Duration.ofSeconds(20)).build();
+    c.initialize().block(Duration.ofSeconds(20));
+    asyncClients.add(c);
+    return c;
+  }
+
+  private HttpClientStreamableHttpTransport transport(@Nullable String user, @Nullable String tenant) {
     HttpRequest.Builder rb = HttpRequest.newBuilder();
     if (user != null) {
       rb.header("X-User-Id", user);
@@ -101,12 +155,7 @@ final class McpServerFixture implements ScenarioFixture {
     if (tenant != null) {
       rb.header("X-Tenant-Id", tenant);
     }
-    HttpClientStreamableHttpTransport transport = HttpClientStreamableHttpTransport.builder("http://localhost:" + port)
-        .endpoint("/mcp").requestBuilder(rb).build();
-    McpSyncClient c = McpClient.sync(transport).requestTimeout(Duration.ofSeconds(20)).build();
-    c.initialize();
-    clients.add(c);
-    return c;
+    return HttpClientStreamableHttpTransport.builder("http://localhost:" + port).endpoint("/mcp").requestBuilder(rb).build();
   }
 
   @Override
@@ -127,6 +176,11 @@ final class McpServerFixture implements ScenarioFixture {
   @Override
   public int handlerCalls() {
     return handlerCalls.get();
+  }
+
+  /** @return how many blocking waits the limiter made, each parking the calling thread */
+  int blockingWaits() {
+    return blockingWaits.get();
   }
 
   @Override
@@ -168,6 +222,13 @@ final class McpServerFixture implements ScenarioFixture {
     for (McpSyncClient c : clients) {
       try {
         c.closeGracefully();
+      } catch (RuntimeException ignored) {
+        // best effort
+      }
+    }
+    for (McpAsyncClient c : asyncClients) {
+      try {
+        c.closeGracefully().block(Duration.ofSeconds(5));
       } catch (RuntimeException ignored) {
         // best effort
       }
