@@ -90,15 +90,53 @@ public final class Report {
         + "![benchmark chart](" + "chart.svg" + ")\n\n" + resultTable(results);
     Files.writeString(dir.resolve("report.md"), full);
     if (readme != null) {
-      splice(readme, heading(results, mode) + "\n" + targetTable(targets) + "\n"
+      splice(readme, heading(results, mode) + "\n" + headline(results) + targetTable(targets) + "\n"
           + "![benchmark chart](" + link(readme, chart) + ")\n\n### Every result\n\n" + resultTable(results));
     }
     if (topReadme != null) {
-      splice(topReadme, heading(results, mode) + "\n" + targetTable(targets) + "\n"
+      splice(topReadme, heading(results, mode) + "\n" + headline(results) + targetTable(targets) + "\n"
           + "![benchmark chart](" + link(topReadme, chart) + ")\n");
     }
     System.out.println(targetTable(targets));
     System.out.println("report: " + dir.resolve("report.md") + ", chart: " + chart);
+  }
+
+  /** The headline ratios against peers, as a bullet list (empty when no peer was measured). */
+  static String headline(Map<String, Result> all) {
+    StringBuilder sb = new StringBuilder();
+    Result g = find(all, "SingleKeyBenchmark", "gcraGranted");
+    Result bg = find(all, "SingleKeyBenchmark", "bucket4jGranted");
+    if (g != null && bg != null) {
+      sb.append(String.format(Locale.ROOT, "- A token-bucket decision takes %.2f × the time of Bucket4j's"
+          + " lock-free bucket and allocates %s B (Bucket4j: %s B).%n", g.nanos() / bg.nanos(),
+          bytes(g.bytesPerOp()), bytes(bg.bytesPerOp())));
+    }
+    Result g2 = find(all, "SingleKeyBenchmark", "gcraGranted2Threads");
+    Result bg2 = find(all, "SingleKeyBenchmark", "bucket4jGranted2Threads");
+    if (g2 != null && bg2 != null) {
+      sb.append(String.format(Locale.ROOT, "- Two threads on one key: %.1f × Bucket4j's throughput.%n",
+          bg2.nanos() / g2.nanos()));
+    }
+    Result ro = find(all, "RedisBenchmark", "ours");
+    Result rb = find(all, "RedisBenchmark", "bucket4j");
+    Result co = find(all, "RedisCommandCount", "ours");
+    Result cb = find(all, "RedisCommandCount", "bucket4j");
+    if (ro != null && rb != null) {
+      sb.append(String.format(Locale.ROOT, "- On Redis: %.1f × Bucket4j-Lettuce's decisions per second",
+          toOpsPerSecond(ro.score(), ro.unit()) / toOpsPerSecond(rb.score(), rb.unit())));
+      if (co != null && cb != null) {
+        sb.append(String.format(Locale.ROOT, ", %.0f command per decision against its %.1f", co.score(), cb.score()));
+      }
+      sb.append(String.format(Locale.ROOT, " (3 stacked rules).%n"));
+    }
+    Result bare = find(all, "McpCallBenchmark", "bare");
+    Result hb = find(all, "McpCallBenchmark", "handlerBare");
+    Result hw = find(all, "McpCallBenchmark", "handlerWrapped");
+    if (bare != null && hb != null && hw != null) {
+      sb.append(String.format(Locale.ROOT, "- Rate limiting an MCP tool call adds %.0f ns, %.2f %% of a"
+          + " localhost round trip.%n", hw.nanos() - hb.nanos(), (hw.nanos() - hb.nanos()) / bare.nanos() * 100));
+    }
+    return sb.length() == 0 ? "" : sb.append('\n').toString();
   }
 
   private static String link(Path from, Path to) {
@@ -235,6 +273,10 @@ public final class Report {
     double bytes = Math.max(g.bytesPerOp(), d.bytesPerOp());
     String m = String.format(Locale.ROOT, "granted %.2f × (%.1f vs %.1f ns), denied %.2f × (%.1f vs %.1f ns), %s B/op",
         rg, g.nanos(), bg.nanos(), rd, d.nanos(), bd.nanos(), bytes(bytes));
+    Result clock = find(all, "SingleKeyBenchmark", "clockRead");
+    if (clock != null) {
+      m += String.format(Locale.ROOT, "; the clock read alone: %.1f ns", clock.nanos());
+    }
     double worst = Math.max(rg, rd);
     String v = missedBy(worst, 0.8, true);
     if (!(bytes < 0.5)) {

@@ -120,6 +120,12 @@ public class SingleKeyBenchmark {
     return gcraDenied.tryAcquire(1, CLOCK.nanos(), t.probe);
   }
 
+  /** Control: the clock read alone, which every decision above includes once. */
+  @Benchmark
+  public long clockRead() {
+    return CLOCK.nanos();
+  }
+
   @Benchmark
   public ConsumptionProbe bucket4jGranted() {
     return bucket4jGranted.tryConsumeAndReturnRemaining(1);

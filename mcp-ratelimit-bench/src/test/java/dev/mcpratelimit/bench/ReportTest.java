@@ -142,6 +142,9 @@ class ReportTest {
     assertTrue(s.contains("| wrapped | 1 |  | 102 ± 1.5 | us/op | — |"), s);
     assertTrue(s.contains("`McpCallBenchmark` · 1 fork(s), 2 × 1 s warm-up, 3 × 1 s measurement\n"), s);
     assertTrue(s.contains("`KeyFootprint`\n"), "a program's result has no iteration settings: " + s);
+    assertTrue(s.contains("- A token-bucket decision takes 0.60 × the time of Bucket4j's lock-free bucket and"
+        + " allocates 0 B (Bucket4j: 104 B).\n"), s);
+    assertTrue(s.contains("- On Redis: 3.0 × Bucket4j-Lettuce's decisions per second (3 stacked rules).\n"), s);
     assertTrue(Files.exists(out.resolve("report.md")));
   }
 
