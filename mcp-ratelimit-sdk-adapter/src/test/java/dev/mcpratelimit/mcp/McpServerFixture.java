@@ -193,18 +193,20 @@ final class McpServerFixture implements ScenarioFixture {
   }
 
   /**
-   * Calls a tool whose call is denied before any handler runs, retrying once when the connection
-   * dropped ("header parser received no bytes": the JDK client and the server's error path
-   * sometimes race on a keep-alive connection). Safe only where a retry cannot double-count.
+   * Calls a tool whose call is denied before any handler runs, retrying (up to three more times)
+   * when the connection dropped ("header parser received no bytes": the JDK client and the
+   * server's error path sometimes race on a keep-alive connection, and the retry can pick up a
+   * second stale connection from the pool). Safe only where a retry cannot double-count.
    */
   static McpSchema.CallToolResult callRetryingDroppedConnection(McpSyncClient c, String tool) {
-    try {
-      return c.callTool(new McpSchema.CallToolRequest(tool, Map.of()));
-    } catch (RuntimeException e) {
-      if (!staleConnection(e)) {
-        throw e;
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return c.callTool(new McpSchema.CallToolRequest(tool, Map.of()));
+      } catch (RuntimeException e) {
+        if (attempt == 4 || !staleConnection(e)) {
+          throw e;
+        }
       }
-      return c.callTool(new McpSchema.CallToolRequest(tool, Map.of()));
     }
   }
 
