@@ -341,8 +341,12 @@ public final class Engine implements RateLimiter {
       return "Cost " + cost + " exceeds the limit of " + spec.limit() + " of rule '" + rule.name() + "'";
     }
     Duration w = Objects.requireNonNull(spec.window());
-    String what = spec instanceof LimitSpec.TokenBucket ? "burst of " + spec.limit() + ", refilled over " : spec.limit() + " per ";
-    return "Limit of " + what + human(w) + per + " reached (rule '" + rule.name() + "')";
+    if (spec instanceof LimitSpec.TokenBucket) {
+      return "Used the burst of " + spec.limit() + per + ", which refills over " + human(w) + " (rule '" + rule.name() + "')";
+    }
+    String window = human(w);
+    return "Limit of " + spec.limit() + " per " + (window.startsWith("1 ") ? window.substring(2) : window) + per
+        + " reached (rule '" + rule.name() + "')";
   }
 
   /** "1 minute", "10 minutes", "1 hour", "1.5 seconds". */

@@ -1380,7 +1380,7 @@ public abstract class StoreContract {
       if (first == hourly) {
         assertEquals("Hourly limit of 5 new issues reached", d.message());
       } else {
-        assertTrue(d.message().contains("5 per 1 minute per user") && d.message().contains("'minute'"), d.message());
+        assertTrue(d.message().contains("5 per minute per user") && d.message().contains("'minute'"), d.message());
       }
       assertFalse(d.toString().contains("secret"), "a denial carries no identity values: " + d);
     }

@@ -71,7 +71,7 @@ public final class AgentBurst {
     progress();
   }
 
-  private void progress() {
+  private synchronized void progress() { // one writer at a time, so the counts never go backwards
     out.print("\r  tool calls: " + calls.get() + "   denied: " + deniedTotal.get() + "   ");
     out.flush();
   }
