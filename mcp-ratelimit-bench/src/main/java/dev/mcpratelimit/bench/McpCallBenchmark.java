@@ -183,7 +183,9 @@ public class McpCallBenchmark {
     Context ctx = tomcat.addContext("", null);
     Tomcat.addServlet(ctx, "mcp", transport).setAsyncSupported(true);
     ctx.addServletMappingDecoded("/*", "mcp");
-    tomcat.getConnector();
+    // Tomcat closes a keep-alive connection after 100 requests by default; the JDK client then
+    // sometimes sends the next request on it and fails with "header parser received no bytes"
+    tomcat.getConnector().setProperty("maxKeepAliveRequests", "-1");
     tomcat.start();
     int port = tomcat.getConnector().getLocalPort();
 

@@ -152,6 +152,9 @@ public final class DemoServer implements AutoCloseable {
     Tomcat.addServlet(ctx, "mcp", transport).setAsyncSupported(true);
     ctx.addServletMappingDecoded("/*", "mcp");
     tomcat.getConnector().setProperty("address", "127.0.0.1");
+    // Tomcat's default closes a keep-alive connection after 100 requests, which the JDK HTTP client
+    // sometimes races ("header parser received no bytes"); an agent's burst reuses one connection
+    tomcat.getConnector().setProperty("maxKeepAliveRequests", "-1");
     tomcat.start();
     this.port = tomcat.getConnector().getLocalPort();
     return "http://localhost:" + this.port;
