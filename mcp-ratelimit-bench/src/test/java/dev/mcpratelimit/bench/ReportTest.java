@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Arrays;
 import java.util.Locale;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -95,6 +96,39 @@ class ReportTest {
         result("McpCallBenchmark.handlerWrapped", 1, "avgt", 600, "ns/op", Double.NaN));
     String real = rowOf(Report.targets(Report.read(dir)), "wrapped vs bare");
     assertTrue(real.endsWith("**missed** (10.0 % > 3 %)"), "beyond the error bars the round trip decides: " + real);
+  }
+
+  /** A {@code paired} result: per iteration, the summed nanoseconds of each half and the pair count. */
+  private static String paired(double[] bareNanos, double[] wrappedNanos, double[] pairs) {
+    return String.format(Locale.ROOT, "{\"jmhVersion\": \"1.37\", \"benchmark\": \"dev.mcpratelimit.bench.McpCallBenchmark.paired\","
+        + " \"mode\": \"avgt\", \"threads\": 1, \"forks\": 1, \"jdkVersion\": \"17.0.15\", \"vmName\": \"OpenJDK\","
+        + " \"warmupIterations\": 2, \"warmupTime\": \"1 s\", \"measurementIterations\": 3, \"measurementTime\": \"1 s\","
+        + " \"primaryMetric\": {\"score\": 1000, \"scoreError\": 1.5, \"scoreUnit\": \"us/op\"},"
+        + " \"secondaryMetrics\": {\"bareNanos\": {\"score\": 0, \"scoreUnit\": \"#\", \"rawData\": [%s]},"
+        + " \"wrappedNanos\": {\"score\": 0, \"scoreUnit\": \"#\", \"rawData\": [%s]},"
+        + " \"pairs\": {\"score\": 0, \"scoreUnit\": \"#\", \"rawData\": [%s]}}}",
+        Arrays.toString(bareNanos), Arrays.toString(wrappedNanos), Arrays.toString(pairs));
+  }
+
+  @Test
+  void pairedRoundTripsDecideTheMcpVerdictOverSeparateForks() throws IOException {
+    // separate forks say +20 %, but back to back the calls differ by +1 % and +2 %
+    jmh("mcp.json",
+        result("McpCallBenchmark.bare", 1, "avgt", 50, "us/op", Double.NaN),
+        result("McpCallBenchmark.wrapped", 1, "avgt", 60, "us/op", Double.NaN),
+        paired(new double[] {100_000_000, 200_000_000}, new double[] {101_000_000, 204_000_000},
+            new double[] {2000, 4000}));
+    String row = rowOf(Report.targets(Report.read(dir)), "wrapped vs bare");
+    assertTrue(row.startsWith("paired round trips +1.5 % (50.8 vs 50.0 µs per call; 2 iterations from +1.0 to +2.0 %);"
+        + " separate forks +20.0 % (60.0 vs 50.0 µs"), row);
+    assertTrue(row.endsWith("=> **met**"), row);
+
+    jmh("mcp.json",
+        result("McpCallBenchmark.bare", 1, "avgt", 50, "us/op", Double.NaN),
+        result("McpCallBenchmark.wrapped", 1, "avgt", 50, "us/op", Double.NaN),
+        paired(new double[] {100_000_000}, new double[] {105_000_000}, new double[] {2000}));
+    row = rowOf(Report.targets(Report.read(dir)), "wrapped vs bare");
+    assertTrue(row.endsWith("=> **missed** (5.0 % > 3 %)"), "the paired figure decides both ways: " + row);
   }
 
   @Test
