@@ -370,8 +370,8 @@ public final class Report {
       double lo = Arrays.stream(paired).min().orElse(Double.NaN);
       double hi = Arrays.stream(paired).max().orElse(Double.NaN);
       double[] us = pairedMicros(find(all, "McpCallBenchmark", "paired"));
-      m = String.format(Locale.ROOT, "paired round trips %+.1f %% (%.1f vs %.1f µs per call; %d iterations from %+.1f to %+.1f %%);"
-          + " separate forks ", mean, us[1], us[0], paired.length, lo, hi) + m;
+      m = String.format(Locale.ROOT, "paired round trips %+.1f %% (%.1f vs %.1f µs per call; %d iteration%s from %+.1f to %+.1f %%);"
+          + " separate forks ", mean, us[1], us[0], paired.length, paired.length == 1 ? "" : "s", lo, hi) + m;
       return row(t, m, mean <= 3 ? "**met**" : String.format(Locale.ROOT, "**missed** (%.1f %% > 3 %%)", mean));
     }
     if (pct <= 3) {
