@@ -50,6 +50,9 @@ public interface LimiterStore extends AutoCloseable {
 
   /**
    * Registers the engine's callback for live evictions: called with the evicted key's rule name.
+   * A store has one callback: the engine built last on a store replaces the one before, so share
+   * a store between engines only when the newest one is the one whose listeners should hear of
+   * evictions (as when a policy is rebuilt); {@link #liveEvictions()} counts them all either way.
    *
    * @param onEviction the callback
    */
