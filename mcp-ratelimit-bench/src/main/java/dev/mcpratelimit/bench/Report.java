@@ -6,8 +6,8 @@ import java.nio.file.Path;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
+import java.util.DoubleSummaryStatistics;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -136,10 +136,10 @@ public final class Report {
     if (bare != null && hb != null && hw != null) {
       sb.append(String.format(Locale.ROOT, "- Rate limiting an MCP tool call adds %.0f ns, %.2f %% of a"
           + " localhost round trip", hw.nanos() - hb.nanos(), (hw.nanos() - hb.nanos()) / bare.nanos() * 100));
-      double[] paired = pairedOverheads(find(all, "McpCallBenchmark", "paired"));
-      if (paired.length > 0) {
+      Paired paired = Paired.of(find(all, "McpCallBenchmark", "paired"));
+      if (paired != null) {
         sb.append(String.format(Locale.ROOT, "; timed through the SDK, back-to-back round trips differ by %+.1f %%",
-            Arrays.stream(paired).average().orElse(Double.NaN)));
+            paired.overheads().getAverage()));
       }
       sb.append(String.format(Locale.ROOT, ".%n"));
     }
@@ -362,16 +362,15 @@ public final class Report {
       m += String.format(Locale.ROOT, "; the wrapper alone adds %.0f ns = %.3f %% of a bare call",
           hw.nanos() - hb.nanos(), handlerPct);
     }
-    double[] paired = pairedOverheads(find(all, "McpCallBenchmark", "paired"));
-    if (paired.length > 0) {
+    Paired paired = Paired.of(find(all, "McpCallBenchmark", "paired"));
+    if (paired != null) {
       // Back-to-back calls in one JVM: the drift between forks and iterations cancels, so this
       // difference, not that of the separate forks above, is the verdict.
-      double mean = Arrays.stream(paired).average().orElse(Double.NaN);
-      double lo = Arrays.stream(paired).min().orElse(Double.NaN);
-      double hi = Arrays.stream(paired).max().orElse(Double.NaN);
-      double[] us = pairedMicros(find(all, "McpCallBenchmark", "paired"));
+      DoubleSummaryStatistics o = paired.overheads();
+      double mean = o.getAverage();
       m = String.format(Locale.ROOT, "paired round trips %+.1f %% (%.1f vs %.1f µs per call; %d iteration%s from %+.1f to %+.1f %%);"
-          + " separate forks ", mean, us[1], us[0], paired.length, paired.length == 1 ? "" : "s", lo, hi) + m;
+          + " separate forks ", mean, paired.wrappedMicros(), paired.bareMicros(), o.getCount(),
+          o.getCount() == 1 ? "" : "s", o.getMin(), o.getMax()) + m;
       return row(t, m, mean <= 3 ? "**met**" : String.format(Locale.ROOT, "**missed** (%.1f %% > 3 %%)", mean));
     }
     if (pct <= 3) {
@@ -386,37 +385,32 @@ public final class Report {
     return row(t, m, String.format(Locale.ROOT, "**missed** (%.1f %% > 3 %%)", pct));
   }
 
-  /** Per measured iteration of {@code McpCallBenchmark.paired}: wrapped over bare, in percent. */
-  static double[] pairedOverheads(@Nullable Result paired) {
-    if (paired == null) {
-      return new double[0];
-    }
-    double[] b = flatRaw(paired, "bareNanos");
-    double[] w = flatRaw(paired, "wrappedNanos");
-    if (b.length == 0 || b.length != w.length) {
-      return new double[0];
-    }
-    double[] out = new double[b.length];
-    for (int i = 0; i < b.length; i++) {
-      out[i] = (w[i] / b[i] - 1) * 100;
-    }
-    return out;
-  }
+  /**
+   * {@code McpCallBenchmark.paired}, read once: wrapped over bare in percent per measured
+   * iteration, and the mean time of each half per call.
+   */
+  record Paired(DoubleSummaryStatistics overheads, double bareMicros, double wrappedMicros) {
 
-  /** Mean bare and wrapped call time of {@code McpCallBenchmark.paired}, in microseconds. */
-  private static double[] pairedMicros(@Nullable Result paired) {
-    double[] b = flatRaw(paired, "bareNanos");
-    double[] w = flatRaw(paired, "wrappedNanos");
-    double[] n = flatRaw(paired, "pairs");
-    double sb = 0;
-    double sw = 0;
-    double sn = 0;
-    for (int i = 0; i < n.length && i < b.length && i < w.length; i++) {
-      sb += b[i];
-      sw += w[i];
-      sn += n[i];
+    /** The paired result's figures, or null when it is absent or its counters do not line up. */
+    static @Nullable Paired of(@Nullable Result paired) {
+      double[] b = flatRaw(paired, "bareNanos");
+      double[] w = flatRaw(paired, "wrappedNanos");
+      double[] n = flatRaw(paired, "pairs");
+      if (b.length == 0 || b.length != w.length || b.length != n.length) {
+        return null;
+      }
+      DoubleSummaryStatistics overheads = new DoubleSummaryStatistics();
+      double sb = 0;
+      double sw = 0;
+      double sn = 0;
+      for (int i = 0; i < b.length; i++) {
+        overheads.accept((w[i] / b[i] - 1) * 100);
+        sb += b[i];
+        sw += w[i];
+        sn += n[i];
+      }
+      return new Paired(overheads, sb / sn / 1e3, sw / sn / 1e3);
     }
-    return new double[] {sb / sn / 1e3, sw / sn / 1e3};
   }
 
   /** A secondary metric's per-iteration values over every fork, in order. */
