@@ -337,8 +337,8 @@ public final class RedisLimiterStore implements LimiterStore {
   public @Nullable Ticket acquire(Batch batch) {
     int n = batch.size();
     for (int i = 0; i < n; i++) {
-      if (batch.cost(i) < 0 || batch.cost(i) > MAX_EXACT) {
-        throw new IllegalArgumentException("cost must be between 0 and 2^53, but was " + batch.cost(i));
+      if (batch.cost(i) < 0 || batch.cost(i) >= MAX_EXACT) {
+        throw new IllegalArgumentException("cost must be between 0 and 2^53 - 1, but was " + batch.cost(i));
       }
     }
     String[] tags = new String[n];
