@@ -401,6 +401,27 @@ class RedisLimiterStoreTest {
     }
   }
 
+  @Test
+  void anExactWindowIsALogBoundedByItsLimitWithATtlInOneScript() throws Exception {
+    dev.mcpratelimit.testing.FakeClock clock = dev.mcpratelimit.testing.FakeClock.create();
+    try (RedisLimiterStore s = RedisLimiterStore.builder(TestRedis.url()).clock(clock).build()) {
+      Rule exact = Rule.builder("exact").limit(LimitSpec.exactSlidingWindow(5, Duration.ofMinutes(1))).build();
+      RateLimiter l = RateLimiter.builder(RateLimitPolicy.builder().rule(exact).build()).clock(clock).store(s).build();
+      CallContext c = CallContext.tool("x").user("alice").build();
+      TestRedis.admin(x -> x.configResetstat());
+      int granted = 0;
+      for (int i = 0; i < 40; i++) { // one attempt every 5 s for 200 s: 5 per rolling minute
+        granted += take(l, c) ? 1 : 0;
+        clock.advance(Duration.ofSeconds(5));
+      }
+      assertEquals(5 + 5 + 5 + 4, granted, "5 in every 60 s, exactly: at 0..20 s, 60..80 s, 120..140 s, 180..195 s");
+      assertEquals(40, evalshaCalls(), "one script per decision");
+      String key = TestRedis.admin(x -> x.keys("*")).get(0);
+      assertTrue(TestRedis.admin(x -> x.llen(key)) <= 5, "the log holds at most `limit` entries");
+      assertTrue(TestRedis.admin(x -> x.pttl(key)) > 0, "and expires");
+    }
+  }
+
   @Property(tries = 300)
   void keysCannotCollideOrInject(@ForAll String a1, @ForAll String b1, @ForAll String a2, @ForAll String b2) throws Exception {
     net.jqwik.api.Assume.that(!(a1.equals(a2) && b1.equals(b2)));
