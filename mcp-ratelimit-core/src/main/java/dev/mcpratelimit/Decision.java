@@ -49,7 +49,7 @@ public sealed interface Decision permits Decision.Granted, Decision.Denied {
    * {@code resetAt} are {@code null} for a concurrency limit) and {@link DenialReason#BACKOFF}
    * (the upstream's budget: {@code remaining} 0 and {@code resetAt} when calls resume; its limit
    * and window are unknown, so {@code null}). For every other reason — invalid cost, failed
-   * condition, missing identity, hidden, not allowed, store unavailable — they are {@code null},
+   * condition, invalid key, missing identity, hidden, not allowed, store unavailable — they are {@code null},
    * on every store: such a denial says nothing about how much budget is left.
    */
   final class Denied implements Decision {
@@ -122,6 +122,19 @@ public sealed interface Decision permits Decision.Granted, Decision.Denied {
      */
     public static Denied conditionFailed(String rule, String message) {
       return notAboutBudget(DenialReason.CONDITION_FAILED, rule, List.of(), message);
+    }
+
+    /**
+     * A denial because a key part (an identity or argument value the rule is keyed by) is longer
+     * than the limiter allows.
+     *
+     * @param rule the rule
+     * @param scope the rule's key dimensions
+     * @param message what was too long (never the value itself)
+     * @return the denial
+     */
+    public static Denied invalidKey(String rule, List<String> scope, String message) {
+      return notAboutBudget(DenialReason.INVALID_KEY, rule, scope, message);
     }
 
     /**

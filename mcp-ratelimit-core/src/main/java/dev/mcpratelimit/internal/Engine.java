@@ -44,7 +44,16 @@ public final class Engine implements RateLimiter {
   private final Map<BackoffKey, Long> backoffs = new ConcurrentHashMap<>();
   private final List<KeyResolver> backoffScopes = new CopyOnWriteArrayList<>();
 
-  public Engine(RateLimitPolicy policy, Clock clock, LimiterStore store, RateLimitListener listener, Sleeper sleeper) {
+  private final int maxKeyPartLength;
+  private final int lengthPrefix; // characters a composite key adds per part at most: digits and ':'
+
+  public Engine(RateLimitPolicy policy, Clock clock, LimiterStore store, RateLimitListener listener, Sleeper sleeper,
+      int maxKeyPartLength) {
+    if (maxKeyPartLength < 1) {
+      throw new IllegalArgumentException("maxKeyPartLength must be at least 1, but was " + maxKeyPartLength);
+    }
+    this.maxKeyPartLength = maxKeyPartLength;
+    this.lengthPrefix = Integer.toString(maxKeyPartLength).length() + 1;
     this.policy = Objects.requireNonNull(policy, "policy");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.store = Objects.requireNonNull(store, "store");
@@ -156,7 +165,9 @@ public final class Engine implements RateLimiter {
       long cost = 0;
       if (problem == null && spec != null) {
         part = rule.key().resolve(call);
-        if (part == null) {
+        if (part != null && part.length() > maxKeyPartLength) {
+          problem = keyTooLong(rule, part);
+        } else if (part == null) {
           switch (rule.onMissingIdentity()) {
             case SKIP:
               continue;
@@ -395,6 +406,22 @@ public final class Engine implements RateLimiter {
     String msg = rule.onDeny() != null ? rule.onDeny()
         : "Rule '" + rule.name() + "' requires " + c.path() + " " + c.op().text() + " " + c.value();
     return Decision.Denied.conditionFailed(rule.name(), msg);
+  }
+
+  /**
+   * A key part over the bound: a single value longer than {@link #maxKeyPartLength}, or a composite
+   * part longer than its values (each at most that long, with their length prefixes) can be.
+   * Denied rather than stored: memory per key stays bounded whatever callers send.
+   */
+  private Decision.@Nullable Denied keyTooLong(Rule rule, String part) {
+    List<String> dims = rule.key().dimensions();
+    long max = dims.size() == 1 ? maxKeyPartLength : (long) dims.size() * (maxKeyPartLength + lengthPrefix);
+    if (part.length() <= max) {
+      return null;
+    }
+    return Decision.Denied.invalidKey(rule.name(), dims, "Rule '" + rule.name() + "': the call's "
+        + String.join(" and ", dims) + " is " + part.length() + " characters long; a key value may have at most "
+        + maxKeyPartLength);
   }
 
   /** The text of a cost that can never fit a rule's limit: the same on every store. */
