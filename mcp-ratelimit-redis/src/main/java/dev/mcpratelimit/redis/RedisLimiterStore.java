@@ -414,8 +414,17 @@ public final class RedisLimiterStore implements LimiterStore {
   private static void setAcquiredAt(Group group, List<Object> out) {
     long now = ((Number) out.get(2)).longValue();
     for (int j = 0; j < group.keys.length; j++) {
-      // for refunds: the decision's time, or the start of the slot it booked
-      group.args[HEADER + SLOTS * j + 7] = Long.toString(now + ((Number) out.get(3 + j * 5 + 4)).longValue());
+      long from = now;
+      int a = HEADER + SLOTS * j;
+      if ("tb".equals(group.args[a])) {
+        // a token-bucket grant counts from its place in the bucket's timeline (its new TAT less
+        // its cost): a refund gives back exactly the part not yet refilled, however grants and
+        // refunds interleave; a booked slot starts later still and is given back whole before then
+        long cost = Long.parseLong(group.args[a + 1]);
+        long interval = Long.parseLong(group.args[a + 2]);
+        from = Math.max(now, ((Number) out.get(3 + j * 5 + 3)).longValue() - cost * interval);
+      }
+      group.args[a + 7] = Long.toString(from);
     }
   }
 

@@ -231,12 +231,10 @@ for i = 1, n do
     if typ == 'tb' then
       local T = num(i, 2)
       local tat = tonumber(redis.call('GET', key))
-      -- give back only the tokens of the grant not yet refilled: at least what is left of
-      -- at + cost*T, rounded up to whole tokens (a token partly refilled is still out, and
-      -- rounding down would lose it), so a late refund never adds tokens beyond the burst
-      local left = at + cost * T - now
-      local dec = 0
-      if left > 0 then dec = math.min(cost * T, math.ceil(left / T) * T) end
+      -- give back only the part of the grant not yet refilled: what is left of at + cost*T,
+      -- where `at` is the grant's place in the bucket's timeline (its new TAT less its cost), so
+      -- a late refund never adds tokens beyond the burst and an early one gives back all
+      local dec = math.min(cost * T, math.max(0, at + cost * T - now))
       if tat and tat > now and dec > 0 then
         local nt = math.max(tat - dec, now)
         redis.call('SET', key, fmt(nt), 'PX', math.ceil((nt - now) / 1000) + 1000)
