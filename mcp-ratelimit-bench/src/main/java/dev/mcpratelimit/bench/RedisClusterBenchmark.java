@@ -20,9 +20,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.IntStream;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -74,7 +72,6 @@ public class RedisClusterBenchmark {
   RedisFixture.Failures failures;
   final CallContext[] calls = new CallContext[USERS];
   final int[] order = Zipf.samples(USERS, 1.0, RedisFixture.ORDER, 42);
-  private static final AtomicLong SEEDS = new AtomicLong(11);
 
   @Setup(Level.Trial)
   public void setUp() throws Exception {
@@ -139,17 +136,6 @@ public class RedisClusterBenchmark {
     }
   }
 
-  /** Each thread's position in the key order, starting at a random point. */
-  @State(Scope.Thread)
-  public static class Cursor {
-    int next;
-
-    @Setup(Level.Trial)
-    public void setUp() {
-      next = new SplittableRandom(SEEDS.getAndIncrement()).nextInt(RedisFixture.ORDER);
-    }
-  }
-
   /**
    * One decision (one script in the tenant's slot), then commit.
    *
@@ -157,8 +143,8 @@ public class RedisClusterBenchmark {
    * @return the decision
    */
   @Benchmark
-  public Decision decide(Cursor c) {
-    Decision d = limiter.acquire(calls[order[c.next++ & (order.length - 1)]]);
+  public Decision decide(RedisBenchmark.Cursor c) {
+    Decision d = limiter.acquire(calls[c.nextIndex(order)]);
     if (d instanceof Decision.Granted g) {
       g.commit();
     }

@@ -98,6 +98,8 @@ public final class RedisLimiterStore implements LimiterStore {
   private final long timeoutNanos;
   /** Per cluster slot (one entry standalone): Redis TIME µs minus local nanoTime µs, a lower bound. */
   private final long[] offsets;
+  /** Local nanoTime µs of each slot's last calibration. */
+  private final long[] calibratedAt;
   private volatile long lastOffset = UNKNOWN;
   /** Per rule state identity: the position of the shard dimension in its key, and the part count. */
   private final ConcurrentHashMap<String, int[]> shardPositions = new ConcurrentHashMap<>();
@@ -131,6 +133,7 @@ public final class RedisLimiterStore implements LimiterStore {
     this.leaseMicros = b.lease.toNanos() / 1000;
     this.timeoutNanos = b.timeout.toNanos();
     this.offsets = new long[cluster ? SlotHash.SLOT_COUNT : 1];
+    this.calibratedAt = new long[offsets.length];
     Arrays.fill(offsets, UNKNOWN);
     // load the script (on a cluster: on one node; the others get it by EVAL after NOSCRIPT)
     await(redis.scriptLoad(SCRIPT), System.nanoTime());
@@ -493,10 +496,20 @@ public final class RedisLimiterStore implements LimiterStore {
     return out;
   }
 
+  /**
+   * Redis read TIME before this moment, so TIME minus the local clock now is a lower bound of the
+   * offset between the clocks, short by the time the reply took to reach this thread (long on a
+   * loaded machine). The largest bound seen is the tightest; it decays by 1 ms per second of local
+   * time so that a Redis clock stepped back, or drifting, is followed.
+   */
   private void calibrate(int slot, List<Object> out) {
     long redisTime = ((Number) out.get(1)).longValue();
-    long o = redisTime - System.nanoTime() / 1000; // Redis read TIME before this moment: a lower bound
-    offsets[slot] = o;
+    long local = System.nanoTime() / 1000;
+    long observed = redisTime - local;
+    long old = offsets[slot];
+    long o = old == UNKNOWN ? observed : Math.max(observed, old - Math.max(0, local - calibratedAt[slot]) / 1000);
+    offsets[slot] = o; // racy updates keep one valid bound or another: each is a lower bound
+    calibratedAt[slot] = local;
     lastOffset = o;
   }
 
