@@ -172,7 +172,7 @@ public final class Engine implements RateLimiter {
             case SKIP:
               continue;
             case DENY:
- problem = Decision.Denied.missingIdentity(rule.name(), rule.key().dimensions(),
+              problem = Decision.Denied.missingIdentity(rule.name(), rule.key().dimensions(),
                   "Rule '" + rule.name() + "' needs the caller's " + String.join(" and ", rule.key().dimensions())
                       + ", which this call does not carry");
               break;
