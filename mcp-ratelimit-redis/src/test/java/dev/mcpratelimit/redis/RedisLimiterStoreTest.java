@@ -315,6 +315,38 @@ class RedisLimiterStoreTest {
     }
   }
 
+  @Test
+  void aGrantWhoseReplyArrivesAfterTheTimeoutIsRefundedOnArrival() throws Exception {
+    int port = TestRedis.freePort();
+    RedisServer server = TestRedis.start(port);
+    Rule daily = Rule.builder("daily").limit(LimitSpec.fixedWindow(100, WindowUnit.DAY)).build();
+    RateLimitPolicy p = RateLimitPolicy.builder().failureMode(RateLimitPolicy.FailureMode.FAIL_CLOSED).rule(daily).build();
+    CallContext c = CallContext.tool("x").user("alice").build();
+    try (DelayingProxy proxy = new DelayingProxy(port);
+        RedisLimiterStore s = RedisLimiterStore.builder("redis://127.0.0.1:" + proxy.port()).timeout(Duration.ofMillis(200)).build()) {
+      RateLimiter l = RateLimiter.builder(p).store(s).build();
+      assertTrue(take(l, c));
+      proxy.replyDelayMillis = 500; // the scripts run at once, in time; their answers come back late
+      for (int i = 0; i < 5; i++) {
+        assertEquals(DenialReason.STORE_UNAVAILABLE, ((Decision.Denied) l.acquire(c)).reason(), "call " + i);
+      }
+      proxy.replyDelayMillis = 0;
+      // the held-back replies drain first; calls answered late meanwhile fail (and are given back
+      // too); the first granted call's reply came after every late one: their refunds are sent
+      int attempts = 0;
+      while (!take(l, c)) {
+        assertTrue(++attempts < 100, "Redis answers in time again");
+      }
+      int more = 0;
+      while (take(l, c)) {
+        more++;
+      }
+      assertEquals(98, more, "the five grants reported as failures were given back when their replies arrived");
+    } finally {
+      server.stop();
+    }
+  }
+
   static boolean take(RateLimiter l, CallContext c) {
     if (l.acquire(c) instanceof Decision.Granted g) {
       g.commit();
