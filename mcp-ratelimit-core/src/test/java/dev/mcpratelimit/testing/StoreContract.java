@@ -1385,6 +1385,45 @@ public abstract class StoreContract {
   }
 
   @Test
+  void calendarBoundariesAreExactAndRetryAfterNeverEarlyOnEveryStore() {
+    assumeTrue(storeUsesInjectedClock(), NEEDS_INJECTED_CLOCK);
+    // 12.6 ms before a UTC midnight; the in-memory store on the same clock is the reference
+    Instant start = at("2026-12-02T23:59:59.987397716Z");
+    List<LimitSpec> specs = List.of(LimitSpec.fixedWindow(1, WindowUnit.DAY),
+        LimitSpec.fixedWindow(1, WindowUnit.HOUR), LimitSpec.fixedWindow(1, WindowUnit.MINUTE),
+        LimitSpec.fixedWindow(1, WindowUnit.DAY, java.time.ZoneId.of("America/New_York")),
+        LimitSpec.fixedWindow(1, WindowUnit.DAY, java.time.ZoneOffset.ofHoursMinutes(5, 30)));
+    List<Instant> boundaries = List.of(at("2026-12-03T00:00:00Z"), at("2026-12-03T00:00:00Z"),
+        at("2026-12-03T00:00:00Z"), at("2026-12-03T05:00:00Z"), at("2026-12-03T18:30:00Z"));
+    for (int i = 0; i < specs.size(); i++) {
+      store.close();
+      store = newStore(clock);
+      clock.set(start);
+      try (LimiterStore reference = LimiterStore.inMemory(1_000, clock)) {
+        LimitSpec spec = specs.get(i);
+        Rule rule = Rule.builder("calendar " + i).limit(spec).build();
+        Decision.Denied[] denials = new Decision.Denied[2];
+        LimiterStore[] stores = {store, reference};
+        for (int s = 0; s < 2; s++) {
+          RateLimiter l = RateLimiter.builder(RateLimitPolicy.builder().rule(rule).build()).clock(clock).store(stores[s]).build();
+          assertTrue(take(l, call("x", "alice")), spec.toString());
+          denials[s] = denied(l.acquire(call("x", "alice")));
+        }
+        Decision.Denied d = denials[0];
+        assertEquals(boundaries.get(i), d.resetAt(), "the window ends exactly at the boundary: " + spec);
+        assertEquals(denials[1].resetAt(), d.resetAt(), "as the in-memory store says: " + spec);
+        long exact = Duration.between(clock.instant(), boundaries.get(i)).toNanos();
+        assertEquals(exact, denials[1].retryAfterNanos(), spec.toString());
+        assertTrue(d.retryAfterNanos() >= exact && d.retryAfterNanos() < exact + 1_000_000,
+            "retry-after is never early (rounded up at most to the store's resolution): " + d.retryAfterNanos() + " vs " + exact);
+        advance(clock, Duration.ofNanos(d.retryAfterNanos()));
+        assertTrue(take(RateLimiter.builder(RateLimitPolicy.builder().rule(rule).build()).clock(clock).store(store).build(),
+            call("x", "alice")), "a retry at retry-after is granted: " + spec);
+      }
+    }
+  }
+
+  @Test
   void aDenialHasNoRetryAfterWhenAnyDenyingRuleCannotBeWaitedFor() {
     Rule bucket = Rule.builder("bucket").limit(frozen(1)).maxWait(Duration.ofSeconds(5)).build();
     Rule one = Rule.builder("one at a time").limit(LimitSpec.concurrency(1)).maxWait(Duration.ofSeconds(5)).build();

@@ -17,6 +17,8 @@ import dev.mcpratelimit.RateLimiter;
 import dev.mcpratelimit.Rule;
 import dev.mcpratelimit.WindowUnit;
 import dev.mcpratelimit.spi.LimitKey;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
 import java.time.Duration;
 import java.time.ZoneId;
 import java.util.ArrayList;
@@ -80,6 +82,16 @@ class RedisLimiterStoreTest {
         th.join();
       }
       assertEquals(100, granted.sum(), "exactly the tenant's daily 100, across both instances");
+    }
+  }
+
+  static long evalshaCalls(int port) {
+    RedisClient c = RedisClient.create("redis://127.0.0.1:" + port);
+    try (StatefulRedisConnection<String, String> conn = c.connect()) {
+      Matcher m = Pattern.compile("cmdstat_evalsha:calls=(\\d+)").matcher(conn.sync().info("commandstats"));
+      return m.find() ? Long.parseLong(m.group(1)) : 0;
+    } finally {
+      c.shutdown();
     }
   }
 
@@ -250,6 +262,195 @@ class RedisLimiterStoreTest {
       }
     } finally {
       server.stop();
+    }
+  }
+
+  /** The process id of the redis-server on {@code port} (the test's own), from INFO server. */
+  static long pid(int port) {
+    RedisClient c = RedisClient.create("redis://127.0.0.1:" + port);
+    try (StatefulRedisConnection<String, String> conn = c.connect()) {
+      Matcher m = Pattern.compile("process_id:(\\d+)").matcher(conn.sync().info("server"));
+      assertTrue(m.find());
+      return Long.parseLong(m.group(1));
+    } finally {
+      c.shutdown();
+    }
+  }
+
+  static void signal(long pid, String signal) throws Exception {
+    assertEquals(0, new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start().waitFor());
+  }
+
+  @Test
+  void failClosedNeverChargesTheCallsItRefusedWhileRedisWasPaused() throws Exception {
+    int port = TestRedis.freePort();
+    RedisServer server = TestRedis.start(port);
+    long pid = pid(port);
+    Rule daily = Rule.builder("daily").limit(LimitSpec.fixedWindow(100, WindowUnit.DAY)).build();
+    RateLimitPolicy p = RateLimitPolicy.builder().failureMode(RateLimitPolicy.FailureMode.FAIL_CLOSED).rule(daily).build();
+    CallContext c = CallContext.tool("x").user("alice").build();
+    try (RedisLimiterStore s = RedisLimiterStore.builder("redis://127.0.0.1:" + port).timeout(Duration.ofMillis(200)).build()) {
+      RateLimiter l = RateLimiter.builder(p).store(s).build();
+      assertTrue(take(l, c));
+      long evalBefore = evalshaCalls(port);
+      signal(pid, "STOP");
+      try {
+        for (int i = 0; i < 10; i++) {
+          assertEquals(DenialReason.STORE_UNAVAILABLE, ((Decision.Denied) l.acquire(c)).reason(), "call " + i);
+        }
+      } finally {
+        signal(pid, "CONT");
+      }
+      // Redis runs the ten queued scripts when it resumes: each is past its deadline
+      assertTrue(take(l, c));
+      for (int i = 0; i < 98; i++) {
+        assertTrue(take(l, c), "grant " + (i + 3) + " of 100: the refused calls took nothing");
+      }
+      Decision.Denied none = (Decision.Denied) l.acquire(c);
+      assertEquals(DenialReason.RATE_LIMITED, none.reason(), "exactly the 100 granted calls were charged");
+      assertEquals(10 + 99 + 1, evalshaCalls(port) - evalBefore,
+          "the ten refused scripts ran and applied nothing, by their deadline: no refund was needed");
+    } finally {
+      server.stop();
+    }
+  }
+
+  @Test
+  void aGrantWhoseReplyArrivesAfterTheTimeoutIsRefundedOnArrival() throws Exception {
+    int port = TestRedis.freePort();
+    RedisServer server = TestRedis.start(port);
+    Rule daily = Rule.builder("daily").limit(LimitSpec.fixedWindow(100, WindowUnit.DAY)).build();
+    RateLimitPolicy p = RateLimitPolicy.builder().failureMode(RateLimitPolicy.FailureMode.FAIL_CLOSED).rule(daily).build();
+    CallContext c = CallContext.tool("x").user("alice").build();
+    try (DelayingProxy proxy = new DelayingProxy(port);
+        RedisLimiterStore s = RedisLimiterStore.builder("redis://127.0.0.1:" + proxy.port()).timeout(Duration.ofMillis(200)).build()) {
+      RateLimiter l = RateLimiter.builder(p).store(s).build();
+      assertTrue(take(l, c));
+      proxy.replyDelayMillis = 500; // the scripts run at once, in time; their answers come back late
+      for (int i = 0; i < 5; i++) {
+        assertEquals(DenialReason.STORE_UNAVAILABLE, ((Decision.Denied) l.acquire(c)).reason(), "call " + i);
+      }
+      proxy.replyDelayMillis = 0;
+      // the held-back replies drain first; calls answered late meanwhile fail (and are given back
+      // too); the first granted call's reply came after every late one: their refunds are sent
+      int attempts = 0;
+      while (!take(l, c)) {
+        assertTrue(++attempts < 100, "Redis answers in time again");
+      }
+      int more = 0;
+      while (take(l, c)) {
+        more++;
+      }
+      assertEquals(98, more, "the five grants reported as failures were given back when their replies arrived");
+    } finally {
+      server.stop();
+    }
+  }
+
+  static boolean take(RateLimiter l, CallContext c) {
+    if (l.acquire(c) instanceof Decision.Granted g) {
+      g.commit();
+      return true;
+    }
+    return false;
+  }
+
+  @Test
+  void aStoreOnTheApplicationsClientOrConnectionClosesOnlyWhatItOpened() throws Exception {
+    RedisClient app = RedisClient.create(TestRedis.url());
+    try (StatefulRedisConnection<String, String> appConnection = app.connect()) {
+      RateLimitPolicy p = RateLimitPolicy.builder().rule(Rule.builder("b").limit(LimitSpec.tokenBucket(2, 1, Duration.ofDays(1))).build()).build();
+      CallContext c = CallContext.tool("x").user("alice").build();
+      try (RedisLimiterStore onClient = RedisLimiterStore.builder(app).build()) {
+        assertTrue(take(RateLimiter.builder(p).store(onClient).build(), c));
+      }
+      try (StatefulRedisConnection<String, String> other = app.connect()) {
+        assertEquals("PONG", other.sync().ping(), "the application's client still connects");
+      }
+      long clientsBefore = Long.parseLong(TestRedis.admin(x -> x.info("clients")).replaceAll("(?s).*connected_clients:(\\d+).*", "$1"));
+      try (RedisLimiterStore onConnection = RedisLimiterStore.builder(appConnection).build()) {
+        RateLimiter l = RateLimiter.builder(p).store(onConnection).build();
+        assertTrue(take(l, c));
+        assertFalse(take(l, c), "the store on the application's connection shares the state");
+        long clientsDuring = Long.parseLong(TestRedis.admin(x -> x.info("clients")).replaceAll("(?s).*connected_clients:(\\d+).*", "$1"));
+        assertEquals(clientsBefore, clientsDuring, "no connection of its own");
+      }
+      assertTrue(appConnection.isOpen(), "closing the store left the application's connection open");
+      assertEquals("PONG", appConnection.sync().ping());
+    } finally {
+      app.shutdown();
+    }
+  }
+
+  @Test
+  void onRedisTimeACalendarWindowEndsExactlyAtItsBoundaryAndRetryAfterIsNeverEarly() throws Exception {
+    try (RedisLimiterStore s = RedisLimiterStore.builder(TestRedis.url()).build()) {
+      RateLimiter l = RateLimiter.builder(RateLimitPolicy.builder()
+          .rule(Rule.builder("daily").limit(LimitSpec.fixedWindow(1, WindowUnit.DAY)).build())
+          .rule(Rule.builder("minute").key(KeyResolvers.tenant()).limit(LimitSpec.fixedWindow(1, WindowUnit.MINUTE)).build())
+          .build()).store(s).build();
+      assertTrue(take(l, CallContext.tool("x").user("alice").tenant("t1").build()));
+      Decision.Denied d = (Decision.Denied) l.acquire(CallContext.tool("x").user("alice").tenant("t2").build());
+      java.time.Instant after = java.time.Instant.now();
+      java.time.Instant midnight = after.truncatedTo(java.time.temporal.ChronoUnit.DAYS).plus(Duration.ofDays(1));
+      assertEquals(midnight, d.resetAt(), "the UTC day ends at midnight exactly, not a few ms before");
+      assertTrue(d.retryAfterNanos() >= Duration.between(after, midnight).toNanos(), "retry-after is never early");
+      Decision.Denied m = (Decision.Denied) l.acquire(CallContext.tool("x").user("bob").tenant("t1").build());
+      java.time.Instant now = java.time.Instant.now();
+      assertEquals(now.truncatedTo(java.time.temporal.ChronoUnit.MINUTES).plusSeconds(60), m.resetAt());
+      assertTrue(m.retryAfterNanos() >= Duration.between(now, m.resetAt()).toNanos());
+    }
+  }
+
+  @Test
+  void overlappingRefundsOnRedisTimeGiveBackWholeTokens() throws Exception {
+    // issue 15.11: each refund lost the microseconds its permit was held; overlapping holds added
+    // up to a whole token (319 left where 320 were due)
+    try (RedisLimiterStore s = RedisLimiterStore.builder(TestRedis.url()).build()) {
+      Rule bucket = Rule.builder("b").limit(LimitSpec.tokenBucket(1000, 1, Duration.ofDays(1))).build();
+      RateLimiter l = RateLimiter.builder(RateLimitPolicy.builder().rule(bucket).build()).store(s).build();
+      CallContext c = CallContext.tool("x").user("alice").build();
+      int committed = 0;
+      for (int round = 0; round < 20; round++) {
+        List<Decision.Granted> held = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+          held.add((Decision.Granted) l.acquire(c));
+        }
+        for (int i = 0; i < held.size(); i++) {
+          if (i % 10 == 0) {
+            held.get(i).commit();
+            committed++;
+          } else {
+            held.get(i).release();
+          }
+        }
+      }
+      int left = 0;
+      while (take(l, c)) {
+        left++;
+      }
+      assertEquals(1000 - committed, left, "exactly capacity - committed");
+    }
+  }
+
+  @Test
+  void anExactWindowIsALogBoundedByItsLimitWithATtlInOneScript() throws Exception {
+    dev.mcpratelimit.testing.FakeClock clock = dev.mcpratelimit.testing.FakeClock.create();
+    try (RedisLimiterStore s = RedisLimiterStore.builder(TestRedis.url()).clock(clock).build()) {
+      Rule exact = Rule.builder("exact").limit(LimitSpec.exactSlidingWindow(5, Duration.ofMinutes(1))).build();
+      RateLimiter l = RateLimiter.builder(RateLimitPolicy.builder().rule(exact).build()).clock(clock).store(s).build();
+      CallContext c = CallContext.tool("x").user("alice").build();
+      TestRedis.admin(x -> x.configResetstat());
+      int granted = 0;
+      for (int i = 0; i < 40; i++) { // one attempt every 5 s for 200 s: 5 per rolling minute
+        granted += take(l, c) ? 1 : 0;
+        clock.advance(Duration.ofSeconds(5));
+      }
+      assertEquals(5 + 5 + 5 + 4, granted, "5 in every 60 s, exactly: at 0..20 s, 60..80 s, 120..140 s, 180..195 s");
+      assertEquals(40, evalshaCalls(), "one script per decision");
+      String key = TestRedis.admin(x -> x.keys("*")).get(0);
+      assertTrue(TestRedis.admin(x -> x.llen(key)) <= 5, "the log holds at most `limit` entries");
+      assertTrue(TestRedis.admin(x -> x.pttl(key)) > 0, "and expires");
     }
   }
 
