@@ -78,15 +78,19 @@ public record TraceEvent(
     return b.build();
   }
 
-  /** @return the identity attributes as {@code user=…, tenant=…} (sorted by name) */
+  /**
+   * @return the identity as {@code tenant=… user=…} (sorted by name; session and client only when
+   *     the call has neither user nor tenant), or {@code (anonymous)}
+   */
   public String identityLabel() {
     if (identity.isEmpty()) {
       return "(anonymous)";
     }
+    boolean principal = identity.containsKey(CallContext.USER) || identity.containsKey(CallContext.TENANT);
     StringBuilder sb = new StringBuilder();
     for (String k : new java.util.TreeSet<>(identity.keySet())) {
-      if (k.equals(CallContext.SESSION)) {
-        continue; // sessions are many and short: grouping by them says little
+      if (principal && (k.equals(CallContext.SESSION) || k.equals(CallContext.CLIENT))) {
+        continue; // with a user or tenant, sessions and client names only split the same caller
       }
       sb.append(sb.length() == 0 ? "" : " ").append(k).append('=').append(identity.get(k));
     }

@@ -229,8 +229,11 @@ public final class TraceRecorder implements RateLimitListener, Closeable {
   }
 
   private void header() throws IOException {
-    String h = json(new LinkedHashMap<>(Map.of("format", TraceEvent.FORMAT, "version", 1,
-        "identities", raw ? "raw" : "hmac-sha256"))) + "\n";
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("format", TraceEvent.FORMAT);
+    m.put("version", 1);
+    m.put("identities", raw ? "raw" : "hmac-sha256");
+    String h = json(m) + "\n";
     byte[] b = h.getBytes(StandardCharsets.UTF_8);
     Objects.requireNonNull(out).write(b);
     size += b.length;
