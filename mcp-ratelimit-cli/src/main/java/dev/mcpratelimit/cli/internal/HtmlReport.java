@@ -31,6 +31,8 @@ public final class HtmlReport {
         .append("svg{display:block;background:#fafbfc;border:1px solid #e3e6ea}\n")
         .append("</style></head><body>\n");
     sb.append("<h1>mcp-ratelimit simulation</h1>\n");
+    sb.append("<p class=muted>Each chart: <span style=\"color:#2b6cb0\">blue</span> the highest usage of the rule (any key) in each of ")
+        .append(Simulation.BUCKETS).append(" time slices, <span class=deny>dashed red</span> its limit, red ticks the calls it denied.</p>\n");
     if (runs.size() == 2) {
       Simulation a = runs.get(0);
       Simulation b = runs.get(1);
