@@ -50,6 +50,7 @@ public final class Main implements Runnable {
    */
   public static int run(PrintStream out, PrintStream err, String... args) {
     CommandLine cl = new CommandLine(new Main());
+    cl.setExpandAtFiles(false); // @file means a file of names to check, read by the command itself
     cl.setOut(new PrintWriter(new java.io.OutputStreamWriter(out, StandardCharsets.UTF_8), true));
     cl.setErr(new PrintWriter(new java.io.OutputStreamWriter(err, StandardCharsets.UTF_8), true));
     cl.setExecutionExceptionHandler((e, line, parsed) -> {

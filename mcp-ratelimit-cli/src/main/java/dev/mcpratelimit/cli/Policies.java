@@ -56,6 +56,9 @@ final class Policies {
     if (spec.startsWith("@")) {
       Path f = Path.of(spec.substring(1));
       List<String> lines;
+      if (!Files.isRegularFile(f)) {
+        throw new Main.InputException("names file " + f + ": no such file");
+      }
       try {
         lines = Files.readAllLines(f, StandardCharsets.UTF_8);
       } catch (IOException e) {
