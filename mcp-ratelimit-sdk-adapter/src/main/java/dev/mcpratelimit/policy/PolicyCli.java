@@ -15,6 +15,10 @@ import java.util.List;
  * ./mvnw -q -pl mcp-ratelimit-sdk-adapter -am install -DskipTests
  * ./mvnw -q -pl mcp-ratelimit-sdk-adapter exec:java -Dexec.args="check examples/policies/github.yaml"
  * </pre>
+ *
+ * <p>The command-line jar ({@code mcp-ratelimit-cli}: {@code java -jar mcp-ratelimit-cli.jar check
+ * FILE [--tools a,b,c]}) prints this table too, runs from any directory and also checks the names
+ * the policy uses against the server's.
  */
 public final class PolicyCli {
   private PolicyCli() {}
