@@ -44,7 +44,10 @@ public final class JsonReport {
     m.put("denied", s.denied);
     m.put("shadowDenied", s.shadowTotal);
     if (s.liveKnown > 0) {
-      m.put("liveAgreement", Map.of("agree", s.liveAgree, "of", s.liveKnown));
+      Map<String, Object> live = new LinkedHashMap<>();
+      live.put("agree", s.liveAgree);
+      live.put("of", s.liveKnown);
+      m.put("liveAgreement", live);
     }
     if (s.firstDenial != null) {
       Map<String, Object> f = new LinkedHashMap<>();
@@ -74,7 +77,11 @@ public final class JsonReport {
     m.put("rules", rules);
     List<Object> ids = new ArrayList<>();
     for (Map.Entry<String, long[]> e : TextReport.topIdentities(s)) {
-      ids.add(Map.of("identity", e.getKey(), "allowed", e.getValue()[0], "denied", e.getValue()[1]));
+      Map<String, Object> id = new LinkedHashMap<>();
+      id.put("identity", e.getKey());
+      id.put("allowed", e.getValue()[0]);
+      id.put("denied", e.getValue()[1]);
+      ids.add(id);
     }
     m.put("identities", s.identities.size());
     m.put("mostDenied", ids);
