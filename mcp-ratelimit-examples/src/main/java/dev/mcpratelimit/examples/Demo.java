@@ -1,11 +1,16 @@
 package dev.mcpratelimit.examples;
 
+import dev.mcpratelimit.trace.TraceRecorder;
 import java.io.Console;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The README's main command: starts the demo MCP server on a free localhost port (Streamable
@@ -15,8 +20,19 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class Demo {
   private Demo() {}
 
+  /**
+   * @param args none, or {@code --record FILE} to also write every decided call to a trace that
+   *     {@code mcp-ratelimit-cli simulate} replays (identities hashed)
+   */
   public static void main(String[] args) throws Exception {
-    int code = run(System.out);
+    Path record = null;
+    if (args.length == 2 && args[0].equals("--record")) {
+      record = Path.of(args[1]);
+    } else if (args.length != 0) {
+      System.err.println("usage: Demo [--record FILE]");
+      System.exit(2);
+    }
+    int code = run(System.out, record);
     System.exit(code);
   }
 
@@ -28,26 +44,52 @@ public final class Demo {
    * @return 0 when every limit held, 1 otherwise
    */
   public static int run(PrintStream out) throws Exception {
-    try (DemoServer server = new DemoServer()) {
-      String url = server.startHttp(0);
-      out.println("Demo MCP server on " + url + "/mcp, policy policies/demo.yaml. Agents start:");
-      AgentBurst agents = new AgentBurst(url, out, isTerminal(out));
-      agents.run();
-      out.println();
-      agents.printTable(server.observed.waited);
-      out.println();
-      List<String> broken = check(server.observed, agents);
-      if (broken.isEmpty()) {
-        out.println("All limits held: the runaway loop opened 3 issues, not 47; spend stayed under the cap;"
-            + " queries ran one at a time; the hidden tool never ran.");
-        return 0;
-      }
-      out.println("LIMITS VIOLATED:");
-      for (String b : broken) {
-        out.println("  " + b);
-      }
-      return 1;
+    return run(out, null);
+  }
+
+  /**
+   * Runs the demo end to end, optionally recording a trace.
+   *
+   * @param out where the progress line, table and verdict go
+   * @param record where to write the trace of every decided call, or {@code null}
+   * @return 0 when every limit held, 1 otherwise
+   */
+  public static int run(PrintStream out, @Nullable Path record) throws Exception {
+    TraceRecorder recorder = null;
+    if (record != null) {
+      Files.deleteIfExists(record);
+      // a fixed key so that the committed example trace names the same pseudonyms run after run
+      recorder = TraceRecorder.builder(record).hashKey("mcp-ratelimit demo trace key".getBytes(StandardCharsets.UTF_8)).build();
     }
+    try (TraceRecorder r = recorder; DemoServer server = new DemoServer(recorder)) {
+      int code = runWith(server, out);
+      if (r != null) {
+        r.flush();
+        out.println("Recorded " + r.written() + " calls to " + record);
+      }
+      return code;
+    }
+  }
+
+  private static int runWith(DemoServer server, PrintStream out) throws Exception {
+    String url = server.startHttp(0);
+    out.println("Demo MCP server on " + url + "/mcp, policy policies/demo.yaml. Agents start:");
+    AgentBurst agents = new AgentBurst(url, out, isTerminal(out));
+    agents.run();
+    out.println();
+    agents.printTable(server.observed.waited);
+    out.println();
+    List<String> broken = check(server.observed, agents);
+    if (broken.isEmpty()) {
+      out.println("All limits held: the runaway loop opened 3 issues, not 47; spend stayed under the cap;"
+          + " queries ran one at a time; the hidden tool never ran.");
+      return 0;
+    }
+    out.println("LIMITS VIOLATED:");
+    for (String b : broken) {
+      out.println("  " + b);
+    }
+    return 1;
   }
 
   /**

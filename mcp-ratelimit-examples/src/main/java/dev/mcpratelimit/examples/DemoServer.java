@@ -68,6 +68,14 @@ public final class DemoServer implements AutoCloseable {
   private static final java.util.logging.Logger TOMCAT_LOG = java.util.logging.Logger.getLogger("org.apache");
 
   public DemoServer() {
+    this(null);
+  }
+
+  /**
+   * @param recorder when not null, every decided call is also written to its trace (see
+   *     {@code --record})
+   */
+  public DemoServer(@org.jspecify.annotations.Nullable RateLimitListener recorder) {
     TOMCAT_LOG.setLevel(java.util.logging.Level.SEVERE);
     PolicyFile policy = loadPolicy();
     RateLimitListener waits = new RateLimitListener() {
@@ -76,7 +84,11 @@ public final class DemoServer implements AutoCloseable {
         observed.waited.computeIfAbsent(call.target() + "|" + call.user(), k -> new AtomicInteger()).incrementAndGet();
       }
     };
-    limiter = RateLimiter.builder(policy.policy()).listener(waits).listener(McpRateLimiting.logging(Clock.system())).build();
+    RateLimiter.Builder lb = RateLimiter.builder(policy.policy()).listener(waits).listener(McpRateLimiting.logging(Clock.system()));
+    if (recorder != null) {
+      lb.listener(recorder);
+    }
+    limiter = lb.build();
     limits = McpRateLimiting.builder(limiter).denialMode(policy.denialMode()).build();
     tools = limits.wrapSyncTools(List.of(
         tool("read_file", "Read a file from the repository (cheap)", (user, args) -> "contents of " + args.getOrDefault("path", "README.md")),

@@ -19,7 +19,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import dev.mcpratelimit.trace.TraceEvent;
+import java.nio.file.Files;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The README's main command, run in the test suite, and the demo server over stdio. */
 class DemoTest {
@@ -33,11 +36,22 @@ class DemoTest {
   }
 
   @Test
-  void demoRunsEndToEndAndEveryLimitHolds() throws Exception {
+  void demoRunsEndToEndAndEveryLimitHolds(@TempDir Path dir) throws Exception {
     ByteArrayOutputStream buf = new ByteArrayOutputStream();
-    int code = Demo.run(new PrintStream(buf, true, StandardCharsets.UTF_8));
+    Path trace = dir.resolve("demo.jsonl");
+    int code = Demo.run(new PrintStream(buf, true, StandardCharsets.UTF_8), trace);
     String out = buf.toString(StandardCharsets.UTF_8);
     assertEquals(0, code, out);
+    // --record: the live server's trace, with every decided call and no raw identity
+    String text = Files.readString(trace, StandardCharsets.UTF_8);
+    for (String raw : List.of("alice", "bob", "carol", "dave", "acme", "globex")) {
+      assertFalse(text.contains("\"" + raw + "\""), raw + " is written raw");
+    }
+    List<TraceEvent> events = TraceEvent.read(trace);
+    assertTrue(out.contains("Recorded " + events.size() + " calls to " + trace), out);
+    assertEquals(44, events.stream().filter(e -> "issue burst".equals(e.rule())).count(), "the 44 burst denials");
+    assertEquals(3, events.stream().filter(e -> e.target().equals("create_issue") && "granted".equals(e.decision())).count());
+    assertEquals(1, events.stream().filter(e -> e.target().equals("delete_repository")).count());
     assertEquals(3, cell(out, "acme", "alice", "create_issue", "-", 1), "the runaway loop opened 3 issues");
     assertEquals(44, cell(out, "acme", "alice", "create_issue", "issue burst", 2));
     assertEquals(1, cell(out, "acme", "bob", "delete_repository", "hidden", 2));

@@ -8,6 +8,7 @@ import dev.mcpratelimit.RateLimitPolicy;
 import dev.mcpratelimit.RateLimiter;
 import dev.mcpratelimit.mcp.internal.Denials;
 import dev.mcpratelimit.mcp.internal.LogListener;
+import dev.mcpratelimit.mcp.internal.NameCheck;
 import io.modelcontextprotocol.common.McpTransportContext;
 import io.modelcontextprotocol.server.McpAsyncListFilter;
 import io.modelcontextprotocol.server.McpServerFeatures;
@@ -71,6 +72,8 @@ public final class McpRateLimiting {
   private final Scheduler scheduler;
   /** Default identity attributes as name, value, name, value…; empty unless configured. */
   private final String[] callerDefaults;
+  /** The names wrapped so far, checked against the policy (see {@link #checkNames()}). */
+  private final NameCheck names;
 
   private McpRateLimiting(Builder b) {
     this.limiter = b.limiter != null ? b.limiter
@@ -80,6 +83,7 @@ public final class McpRateLimiting {
     this.refundOnException = b.refundOnException;
     this.refundOnError = b.refundOnError;
     this.scheduler = b.scheduler;
+    this.names = new NameCheck(b.strictNames);
     this.callerDefaults = new String[b.callerAttributes.size() * 2];
     int i = 0;
     for (Map.Entry<String, String> e : b.callerAttributes.entrySet()) {
@@ -134,6 +138,7 @@ public final class McpRateLimiting {
    */
   public McpServerFeatures.SyncToolSpecification wrap(McpServerFeatures.SyncToolSpecification spec) {
     var handler = spec.callHandler();
+    names.saw(CallContext.Method.TOOLS_CALL, spec.tool().name());
     return new McpServerFeatures.SyncToolSpecification(spec.tool(), (exchange, request) -> {
       CallContext call = context(CallContext.Method.TOOLS_CALL, spec.tool().name(), request.arguments(),
           exchange.sessionId(), exchange.getClientInfo(), exchange.transportContext());
@@ -146,14 +151,22 @@ public final class McpRateLimiting {
    * "hidden by policy" denial; register {@link #toolFilter()} to remove them from
    * {@code tools/list}.
    *
+   * <p>Then checks the policy against every tool wrapped so far: a rule (or {@code hide} entry)
+   * naming a tool the server does not register is logged at WARN with the closest registered
+   * name ("did you mean 'create_issue'?"), or fails with an {@link IllegalStateException} when
+   * the builder set {@link Builder#strictNames(boolean) strictNames}. Wrap all tools in one list
+   * (or call {@link #checkNames()} once all are wrapped).
+   *
    * @param specs tools
    * @return the tools, rate-limited
+   * @throws IllegalStateException with strict names, when the policy names an unregistered tool
    */
   public List<McpServerFeatures.SyncToolSpecification> wrapSyncTools(List<McpServerFeatures.SyncToolSpecification> specs) {
     List<McpServerFeatures.SyncToolSpecification> out = new ArrayList<>(specs.size());
     for (var s : specs) {
       out.add(wrap(s));
     }
+    names.check(limiter.policy(), CallContext.Method.TOOLS_CALL);
     return out;
   }
 
@@ -165,6 +178,7 @@ public final class McpRateLimiting {
    */
   public McpServerFeatures.AsyncToolSpecification wrap(McpServerFeatures.AsyncToolSpecification spec) {
     var handler = spec.callHandler();
+    names.saw(CallContext.Method.TOOLS_CALL, spec.tool().name());
     return new McpServerFeatures.AsyncToolSpecification(spec.tool(), (exchange, request) -> Mono.defer(() -> {
       CallContext call = context(CallContext.Method.TOOLS_CALL, spec.tool().name(), request.arguments(),
           exchange.sessionId(), exchange.getClientInfo(), exchange.transportContext());
@@ -181,6 +195,7 @@ public final class McpRateLimiting {
     for (var s : specs) {
       out.add(wrap(s));
     }
+    names.check(limiter.policy(), CallContext.Method.TOOLS_CALL);
     return out;
   }
 
@@ -192,6 +207,7 @@ public final class McpRateLimiting {
    */
   public McpStatelessServerFeatures.SyncToolSpecification wrap(McpStatelessServerFeatures.SyncToolSpecification spec) {
     var handler = spec.callHandler();
+    names.saw(CallContext.Method.TOOLS_CALL, spec.tool().name());
     return new McpStatelessServerFeatures.SyncToolSpecification(spec.tool(), (ctx, request) -> {
       CallContext call = context(CallContext.Method.TOOLS_CALL, spec.tool().name(), request.arguments(), null, null, ctx);
       return callSync(call, () -> handler.apply(ctx, request));
@@ -204,6 +220,7 @@ public final class McpRateLimiting {
    */
   public McpStatelessServerFeatures.AsyncToolSpecification wrap(McpStatelessServerFeatures.AsyncToolSpecification spec) {
     var handler = spec.callHandler();
+    names.saw(CallContext.Method.TOOLS_CALL, spec.tool().name());
     return new McpStatelessServerFeatures.AsyncToolSpecification(spec.tool(), (ctx, request) -> Mono.defer(() -> {
       CallContext call = context(CallContext.Method.TOOLS_CALL, spec.tool().name(), request.arguments(), null, null, ctx);
       return callAsync(call, () -> handler.apply(ctx, request));
@@ -220,6 +237,7 @@ public final class McpRateLimiting {
     for (var s : specs) {
       out.add(wrap(s));
     }
+    names.check(limiter.policy(), CallContext.Method.TOOLS_CALL);
     return out;
   }
 
@@ -233,6 +251,7 @@ public final class McpRateLimiting {
     for (var s : specs) {
       out.add(wrap(s));
     }
+    names.check(limiter.policy(), CallContext.Method.TOOLS_CALL);
     return out;
   }
 
@@ -254,6 +273,7 @@ public final class McpRateLimiting {
    */
   public McpServerFeatures.SyncResourceSpecification wrap(McpServerFeatures.SyncResourceSpecification spec) {
     var handler = spec.readHandler();
+    names.saw(CallContext.Method.RESOURCES_READ, spec.resource().uri());
     return new McpServerFeatures.SyncResourceSpecification(spec.resource(), (ex, req) -> callSyncOther(
         context(CallContext.Method.RESOURCES_READ, req.uri(), Map.of(), ex.sessionId(), ex.getClientInfo(), ex.transportContext()),
         () -> handler.apply(ex, req)));
@@ -265,6 +285,7 @@ public final class McpRateLimiting {
    */
   public McpServerFeatures.AsyncResourceSpecification wrap(McpServerFeatures.AsyncResourceSpecification spec) {
     var handler = spec.readHandler();
+    names.saw(CallContext.Method.RESOURCES_READ, spec.resource().uri());
     return new McpServerFeatures.AsyncResourceSpecification(spec.resource(), (ex, req) -> Mono.defer(() -> callAsyncOther(
         context(CallContext.Method.RESOURCES_READ, req.uri(), Map.of(), ex.sessionId(), ex.getClientInfo(), ex.transportContext()),
         () -> handler.apply(ex, req))));
@@ -276,6 +297,7 @@ public final class McpRateLimiting {
    */
   public McpServerFeatures.SyncResourceTemplateSpecification wrap(McpServerFeatures.SyncResourceTemplateSpecification spec) {
     var handler = spec.readHandler();
+    names.saw(CallContext.Method.RESOURCES_READ, spec.resourceTemplate().uriTemplate());
     return new McpServerFeatures.SyncResourceTemplateSpecification(spec.resourceTemplate(), (ex, req) -> callSyncOther(
         context(CallContext.Method.RESOURCES_READ, req.uri(), Map.of(), ex.sessionId(), ex.getClientInfo(), ex.transportContext()),
         () -> handler.apply(ex, req)));
@@ -287,6 +309,7 @@ public final class McpRateLimiting {
    */
   public McpServerFeatures.AsyncResourceTemplateSpecification wrap(McpServerFeatures.AsyncResourceTemplateSpecification spec) {
     var handler = spec.readHandler();
+    names.saw(CallContext.Method.RESOURCES_READ, spec.resourceTemplate().uriTemplate());
     return new McpServerFeatures.AsyncResourceTemplateSpecification(spec.resourceTemplate(), (ex, req) -> Mono.defer(() -> callAsyncOther(
         context(CallContext.Method.RESOURCES_READ, req.uri(), Map.of(), ex.sessionId(), ex.getClientInfo(), ex.transportContext()),
         () -> handler.apply(ex, req))));
@@ -298,6 +321,7 @@ public final class McpRateLimiting {
    */
   public McpServerFeatures.SyncPromptSpecification wrap(McpServerFeatures.SyncPromptSpecification spec) {
     var handler = spec.promptHandler();
+    names.saw(CallContext.Method.PROMPTS_GET, spec.prompt().name());
     return new McpServerFeatures.SyncPromptSpecification(spec.prompt(), (ex, req) -> callSyncOther(
         context(CallContext.Method.PROMPTS_GET, req.name(), req.arguments(), ex.sessionId(), ex.getClientInfo(), ex.transportContext()),
         () -> handler.apply(ex, req)));
@@ -309,9 +333,23 @@ public final class McpRateLimiting {
    */
   public McpServerFeatures.AsyncPromptSpecification wrap(McpServerFeatures.AsyncPromptSpecification spec) {
     var handler = spec.promptHandler();
+    names.saw(CallContext.Method.PROMPTS_GET, spec.prompt().name());
     return new McpServerFeatures.AsyncPromptSpecification(spec.prompt(), (ex, req) -> Mono.defer(() -> callAsyncOther(
         context(CallContext.Method.PROMPTS_GET, req.name(), req.arguments(), ex.sessionId(), ex.getClientInfo(), ex.transportContext()),
         () -> handler.apply(ex, req))));
+  }
+
+  /**
+   * Checks the policy against every tool, resource (or resource template) and prompt wrapped so
+   * far: each rule or {@code hide} entry naming one the server does not register is logged once
+   * at WARN with the closest registered name, or, with {@link Builder#strictNames(boolean)}, fails.
+   * Call it once every specification is wrapped (the tool-list wraps check tools by themselves).
+   *
+   * @return the problems found, one message each; empty when the policy names only what is registered
+   * @throws IllegalStateException with strict names, when there is a problem
+   */
+  public List<String> checkNames() {
+    return names.check(limiter.policy(), CallContext.Method.values());
   }
 
   // ------------------------------------------------------------------ upstream feedback
@@ -521,6 +559,7 @@ public final class McpRateLimiting {
     private boolean refundOnError = true;
     private Scheduler scheduler = Schedulers.parallel();
     private final Map<String, String> callerAttributes = new LinkedHashMap<>();
+    private boolean strictNames;
 
     private Builder(@Nullable RateLimitPolicy policy, @Nullable RateLimiter limiter) {
       this.policy = policy;
@@ -555,6 +594,17 @@ public final class McpRateLimiting {
     /** @param refund whether a result with {@code isError=true} gets its costs back; default true @return this builder */
     public Builder refundOnError(boolean refund) {
       this.refundOnError = refund;
+      return this;
+    }
+
+    /**
+     * @param strict whether a policy naming a tool, resource or prompt the server does not
+     *     register fails the wrapping ({@link IllegalStateException}) instead of logging a WARN;
+     *     default false
+     * @return this builder
+     */
+    public Builder strictNames(boolean strict) {
+      this.strictNames = strict;
       return this;
     }
 

@@ -15,6 +15,10 @@ import java.util.List;
  * ./mvnw -q -pl mcp-ratelimit-sdk-adapter -am install -DskipTests
  * ./mvnw -q -pl mcp-ratelimit-sdk-adapter exec:java -Dexec.args="check mcp-ratelimit-examples/src/main/resources/policies/github.yaml"
  * </pre>
+ *
+ * <p>The command-line jar ({@code mcp-ratelimit-cli}: {@code java -jar mcp-ratelimit-cli.jar check
+ * FILE [--tools a,b,c]}) prints this table too, runs from any directory and also checks the names
+ * the policy uses against the server's.
  */
 public final class PolicyCli {
   private PolicyCli() {}
@@ -58,7 +62,7 @@ public final class PolicyCli {
       rows.add(new String[] {
           r.methods().iterator().next().wireName() + " " + String.join(",", r.targets()),
           r.name(),
-          describe(r.limit(), r),
+          describeLimit(r),
           String.join("+", r.key().dimensions()),
           r.cost().toString(),
           r.mode().name().toLowerCase(java.util.Locale.ROOT),
@@ -88,7 +92,15 @@ public final class PolicyCli {
     return 0;
   }
 
-  private static String describe(LimitSpec spec, Rule r) {
+  /**
+   * Describes a rule's limit in one phrase, as the check table shows it, e.g. {@code 3/minute
+   * (calendar, Z)}, {@code token bucket 10, refill 5/1s} or {@code 1 condition: [...]}.
+   *
+   * @param r the rule
+   * @return the phrase
+   */
+  public static String describeLimit(Rule r) {
+    LimitSpec spec = r.limit();
     if (spec == null) {
       return r.conditions().size() + " condition" + (r.conditions().size() == 1 ? "" : "s") + ": " + r.conditions();
     }

@@ -94,35 +94,7 @@ public final class PolicyReader {
   }
 
   static @Nullable String suggest(String word, Set<String> options) {
-    String best = null;
-    int bestD = Integer.MAX_VALUE;
-    for (String o : options) {
-      int d = distance(word.toLowerCase(Locale.ROOT), o.toLowerCase(Locale.ROOT));
-      if (d < bestD) {
-        bestD = d;
-        best = o;
-      }
-    }
-    return bestD <= Math.max(2, word.length() / 3) ? best : null;
-  }
-
-  private static int distance(String a, String b) {
-    int[] prev = new int[b.length() + 1];
-    int[] cur = new int[b.length() + 1];
-    for (int j = 0; j <= b.length(); j++) {
-      prev[j] = j;
-    }
-    for (int i = 1; i <= a.length(); i++) {
-      cur[0] = i;
-      for (int j = 1; j <= b.length(); j++) {
-        int c = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-        cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + c);
-      }
-      int[] t = prev;
-      prev = cur;
-      cur = t;
-    }
-    return prev[b.length()];
+    return Suggest.closest(word, options);
   }
 
   private static String join(String path, String field) {
