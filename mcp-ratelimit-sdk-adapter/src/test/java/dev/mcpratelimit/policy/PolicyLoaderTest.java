@@ -91,7 +91,7 @@ class PolicyLoaderTest {
     PolicyFile f = yaml("""
         version: 1
         defaults: { key: tenant, onMissingIdentity: deny, denial: error, mode: shadow }
-        default: deny
+        unlisted: deny
         failureMode: closed
         tools:
           a:
