@@ -68,6 +68,13 @@ class HostileSettlementTest {
     }
   }
 
+  /** The demo server of {@code kind} on a store whose settlements fail (put in {@code store[0]}). */
+  private static McpServerFixture server(McpServerFixture.Kind kind, StoreErrors errors, FailingSettlement[] store)
+      throws Exception {
+    return new McpServerFixture(kind, DemoTools.policy(), DenialMode.RESULT,
+        McpServerFixture.Hooks.store(s -> store[0] = new FailingSettlement(s), errors));
+  }
+
   private static String text(McpSchema.CallToolResult r) {
     return ((McpSchema.TextContent) r.content().get(0)).text();
   }
@@ -75,10 +82,9 @@ class HostileSettlementTest {
   @ParameterizedTest
   @EnumSource(McpServerFixture.Kind.class)
   void aSuccessfulCallsResultSurvivesAFailedCommit(McpServerFixture.Kind kind) throws Exception {
-    FailingSettlement[] store = new FailingSettlement[1];
     StoreErrors errors = new StoreErrors();
-    try (McpServerFixture f = new McpServerFixture(kind, DemoTools.policy(), DenialMode.RESULT,
-        McpServerFixture.Hooks.store(s -> store[0] = new FailingSettlement(s), errors))) {
+    FailingSettlement[] store = new FailingSettlement[1];
+    try (McpServerFixture f = server(kind, errors, store)) {
       McpSyncClient c = f.client("alice", "acme");
       McpSchema.CallToolResult r = McpServerFixture.call(c, "create_issue");
       assertFalse(Boolean.TRUE.equals(r.isError()), () -> "the tool's own result, not the store's error: " + r);
@@ -100,10 +106,8 @@ class HostileSettlementTest {
   @ParameterizedTest
   @EnumSource(McpServerFixture.Kind.class)
   void aSoftFailedResultSurvivesAFailedRefund(McpServerFixture.Kind kind) throws Exception {
-    FailingSettlement[] store = new FailingSettlement[1];
     StoreErrors errors = new StoreErrors();
-    try (McpServerFixture f = new McpServerFixture(kind, DemoTools.policy(), DenialMode.RESULT,
-        McpServerFixture.Hooks.store(s -> store[0] = new FailingSettlement(s), errors))) {
+    try (McpServerFixture f = server(kind, errors, new FailingSettlement[1])) {
       McpSyncClient c = f.client("alice", "acme");
       McpSchema.CallToolResult r = McpServerFixture.call(c, "soft_fail");
       assertTrue(Boolean.TRUE.equals(r.isError()));
@@ -115,10 +119,8 @@ class HostileSettlementTest {
   @ParameterizedTest
   @EnumSource(McpServerFixture.Kind.class)
   void aThrowingHandlersErrorIsNotReplacedByAFailedRefund(McpServerFixture.Kind kind) throws Exception {
-    FailingSettlement[] store = new FailingSettlement[1];
     StoreErrors errors = new StoreErrors();
-    try (McpServerFixture f = new McpServerFixture(kind, DemoTools.policy(), DenialMode.RESULT,
-        McpServerFixture.Hooks.store(s -> store[0] = new FailingSettlement(s), errors))) {
+    try (McpServerFixture f = server(kind, errors, new FailingSettlement[1])) {
       McpSyncClient c = f.client("alice", "acme");
       String seen;
       try {
@@ -136,8 +138,7 @@ class HostileSettlementTest {
   @EnumSource(McpServerFixture.Kind.class)
   void anUpstreamBackoffSurvivesAFailedRefund(McpServerFixture.Kind kind) throws Exception {
     StoreErrors errors = new StoreErrors();
-    try (McpServerFixture f = new McpServerFixture(kind, DemoTools.policy(), DenialMode.RESULT,
-        McpServerFixture.Hooks.store(FailingSettlement::new, errors))) {
+    try (McpServerFixture f = server(kind, errors, new FailingSettlement[1])) {
       McpSchema.CallToolResult r = McpServerFixture.call(f.client("alice", "acme"), "github");
       assertTrue(Boolean.TRUE.equals(r.isError()) && text(r).contains("upstream"), r::toString);
       assertEquals(1, errors.errors.size());
@@ -148,8 +149,7 @@ class HostileSettlementTest {
   @org.junit.jupiter.api.Test
   void asyncClientGetsTheResultOfACallWhoseCommitFailed() throws Exception {
     StoreErrors errors = new StoreErrors();
-    try (McpServerFixture f = new McpServerFixture(McpServerFixture.Kind.ASYNC, DemoTools.policy(), DenialMode.RESULT,
-        McpServerFixture.Hooks.store(FailingSettlement::new, errors))) {
+    try (McpServerFixture f = server(McpServerFixture.Kind.ASYNC, errors, new FailingSettlement[1])) {
       McpAsyncClient c = f.asyncClient("bob", "acme");
       McpSchema.CallToolResult r = c.callTool(new McpSchema.CallToolRequest("echo", Map.of())).block(Duration.ofSeconds(20));
       assertEquals("ok echo", text(r));
