@@ -84,8 +84,11 @@ public final class Condition {
           return op;
         }
       }
-      throw new IllegalArgumentException("unknown operator '" + text
-          + "': expected one of eq, neq, in, not_in, lt, lte, gt, gte, regex, contains, exists");
+      StringBuilder names = new StringBuilder();
+      for (Op op : values()) {
+        names.append(names.length() == 0 ? "" : ", ").append(op.text);
+      }
+      throw new IllegalArgumentException("unknown operator '" + text + "': expected one of " + names);
     }
   }
 
