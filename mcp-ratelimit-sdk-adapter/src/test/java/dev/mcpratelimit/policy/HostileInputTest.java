@@ -88,11 +88,12 @@ class HostileInputTest {
     BlockingQueue<PolicyException> errors = new LinkedBlockingQueue<>();
     BlockingQueue<PolicyFile> applied = new LinkedBlockingQueue<>();
     try (PolicyReloader reloader = new PolicyReloader(applied::add, file, errors::add).watch()) {
-      Files.writeString(file, "version: 1\ntools: { a: { rules: [ { name: bad, tokenBucket: { capacity: 1e400, refill: 1/second } } ] } }\n");
+      // replaced whole (written beside it, then renamed), so the watcher never reads half a file
+      replace(file, "version: 1\ntools: { a: { rules: [ { name: bad, tokenBucket: { capacity: 1e400, refill: 1/second } } ] } }\n");
       PolicyException e = errors.poll(60, TimeUnit.SECONDS);
       assertNotNull(e, "the bad file reached onError");
       assertTrue(e.getMessage().contains("capacity"), e::getMessage);
-      Files.writeString(file, "version: 1\ntools: { a: { rules: [ { name: two, rateLimit: 1/hour } ] } }\n");
+      replace(file, "version: 1\ntools: { a: { rules: [ { name: two, rateLimit: 1/hour } ] } }\n");
       for (;;) {
         PolicyFile f = applied.poll(60, TimeUnit.SECONDS);
         assertNotNull(f, "the watcher is still alive and applies the good file");
@@ -101,6 +102,12 @@ class HostileInputTest {
         }
       }
     }
+  }
+
+  private static void replace(Path file, String text) throws java.io.IOException {
+    Path tmp = Files.createTempFile(file.getParent(), ".next", ".tmp");
+    Files.writeString(tmp, text);
+    Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
   }
 
   // ------------------------------------------------------------------ files that are not files (15.3)
