@@ -1,0 +1,201 @@
+package dev.mcpratelimit.jdbc.internal;
+
+import dev.mcpratelimit.Probe;
+import dev.mcpratelimit.spi.Batch;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Collection;
+import java.util.Objects;
+import java.util.concurrent.ThreadLocalRandom;
+import javax.sql.DataSource;
+
+/**
+ * PostgreSQL: one statement, one round trip per decision and per refund, running the server-side
+ * functions of {@code postgresql.sql}, in autocommit (the function is the transaction).
+ */
+public final class PostgresBackend implements Backend {
+  private static final int ACQUIRE = 0;
+  private static final int SETTLE = 1;
+  private static final int COUNT = 2;
+  private static final int DISCARD = 3;
+
+  private final Connections connections;
+
+  /**
+   * @param dataSource where connections come from
+   * @param maxIdle connections kept between calls
+   * @param createSchema whether to run {@code postgresql.sql} first
+   */
+  public PostgresBackend(DataSource dataSource, int maxIdle, boolean createSchema) throws SQLException {
+    if (createSchema) {
+      createSchema(dataSource);
+    }
+    this.connections = new Connections(dataSource, maxIdle, c -> c.setAutoCommit(true),
+        "SELECT mcp_ratelimit_acquire(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "SELECT mcp_ratelimit_settle(?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "SELECT count(*) FROM mcp_ratelimit_state",
+        "DELETE FROM mcp_ratelimit_state WHERE space = ANY (?)");
+  }
+
+  /** @return the statements of the shipped schema file */
+  public static String[] schemaStatements() {
+    try (InputStream in = PostgresBackend.class.getResourceAsStream("/dev/mcpratelimit/jdbc/postgresql.sql")) {
+      String text = new String(Objects.requireNonNull(in, "postgresql.sql").readAllBytes(), StandardCharsets.UTF_8);
+      return text.split("\n-- statement\n");
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read postgresql.sql", e);
+    }
+  }
+
+  /** Runs the schema in one transaction under an advisory lock, so instances starting together agree. */
+  private static void createSchema(DataSource dataSource) throws SQLException {
+    try (Connection c = dataSource.getConnection()) {
+      c.setAutoCommit(false);
+      try (Statement s = c.createStatement()) {
+        s.execute("SELECT pg_advisory_xact_lock(7346519283746501)");
+        for (String sql : schemaStatements()) {
+          s.execute(sql);
+        }
+        c.commit();
+      } catch (SQLException | RuntimeException e) {
+        c.rollback();
+        throw e;
+      }
+    }
+  }
+
+  @Override
+  public boolean acquire(Entries e, Batch batch, int reap) throws SQLException {
+    int n = e.size();
+    Connections.Conn conn = connections.borrow();
+    try {
+      Connection c = conn.connection;
+      PreparedStatement ps = conn.statements[ACQUIRE];
+      ps.setLong(1, e.now);
+      ps.setArray(2, c.createArrayOf("bytea", e.keys));
+      ps.setArray(3, longs(c, e.spaces));
+      ps.setArray(4, ints(c, e.kinds));
+      ps.setArray(5, longs(c, e.costs));
+      ps.setArray(6, longs(c, e.p1));
+      ps.setArray(7, longs(c, e.p2));
+      ps.setArray(8, longs(c, e.p3));
+      ps.setArray(9, longs(c, e.waits));
+      ps.setInt(10, reap);
+      byte[] from = new byte[8];
+      ThreadLocalRandom.current().nextBytes(from);
+      ps.setBytes(11, from);
+      Object[] out;
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        Array a = rs.getArray(1);
+        out = (Object[]) a.getArray();
+        a.free();
+      }
+      connections.giveBack(conn);
+      boolean all = true;
+      for (int i = 0; i < n; i++) {
+        boolean granted = ((Number) out[5 * i]).longValue() == 1;
+        long remaining = ((Number) out[5 * i + 1]).longValue();
+        long retry = ((Number) out[5 * i + 2]).longValue();
+        long reset = ((Number) out[5 * i + 3]).longValue();
+        long wait = ((Number) out[5 * i + 4]).longValue();
+        batch.probe(e.order[i]).set(granted, remaining, retry < 0 ? Probe.NEVER : retry,
+            reset == -1 ? Probe.NEVER : reset, wait);
+        all &= granted;
+        if (granted && wait > 0) {
+          e.at[i] = RowState.satAdd(e.now, wait);
+        }
+      }
+      return all;
+    } catch (SQLException | RuntimeException ex) {
+      connections.discard(conn);
+      throw ex;
+    }
+  }
+
+  @Override
+  public void settle(Entries e, long now, boolean permitsOnly) throws SQLException {
+    Connections.Conn conn = connections.borrow();
+    try {
+      Connection c = conn.connection;
+      PreparedStatement ps = conn.statements[SETTLE];
+      ps.setLong(1, now);
+      ps.setBoolean(2, permitsOnly);
+      ps.setArray(3, c.createArrayOf("bytea", e.keys));
+      ps.setArray(4, ints(c, e.kinds));
+      ps.setArray(5, longs(c, e.costs));
+      ps.setArray(6, longs(c, e.p1));
+      ps.setArray(7, longs(c, e.p2));
+      ps.setArray(8, longs(c, e.p3));
+      ps.setArray(9, longs(c, e.at));
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+      }
+      connections.giveBack(conn);
+    } catch (SQLException | RuntimeException ex) {
+      connections.discard(conn);
+      throw ex;
+    }
+  }
+
+  @Override
+  public long rowCount() throws SQLException {
+    Connections.Conn conn = connections.borrow();
+    try (ResultSet rs = conn.statements[COUNT].executeQuery()) {
+      rs.next();
+      long n = rs.getLong(1);
+      connections.giveBack(conn);
+      return n;
+    } catch (SQLException | RuntimeException ex) {
+      connections.discard(conn);
+      throw ex;
+    }
+  }
+
+  @Override
+  public void discard(Collection<Long> spaceIds) throws SQLException {
+    Connections.Conn conn = connections.borrow();
+    try {
+      PreparedStatement ps = conn.statements[DISCARD];
+      ps.setArray(1, conn.connection.createArrayOf("bigint", spaceIds.toArray(new Long[0])));
+      ps.executeUpdate();
+      connections.giveBack(conn);
+    } catch (SQLException | RuntimeException ex) {
+      connections.discard(conn);
+      throw ex;
+    }
+  }
+
+  private static Array longs(Connection c, long[] values) throws SQLException {
+    Long[] boxed = new Long[values.length];
+    for (int i = 0; i < values.length; i++) {
+      boxed[i] = values[i];
+    }
+    return c.createArrayOf("bigint", boxed);
+  }
+
+  private static Array ints(Connection c, int[] values) throws SQLException {
+    Integer[] boxed = new Integer[values.length];
+    for (int i = 0; i < values.length; i++) {
+      boxed[i] = values[i];
+    }
+    return c.createArrayOf("integer", boxed);
+  }
+
+  @Override
+  public void close() {
+    connections.close();
+  }
+
+  @Override
+  public String toString() {
+    return "PostgreSQL";
+  }
+}
