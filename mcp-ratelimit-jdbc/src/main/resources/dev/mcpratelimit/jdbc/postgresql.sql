@@ -199,6 +199,7 @@ DECLARE
   s record;
   all_ok boolean := true;
   i int;
+  na bigint[]; nb bigint[]; nc bigint[]; ne bigint[]; nd boolean[];
 BEGIN
   FOR i IN 1 .. n LOOP
     LOOP -- lock the row, creating it first if absent (and again if a reaper deleted it meanwhile)
@@ -210,17 +211,19 @@ BEGIN
     s := mcp_ratelimit_step(p_kinds[i], p_costs[i], p_p1[i], p_p2[i], p_p3[i], p_waits[i], p_now,
       r.a, r.b, r.c, r.log, r.expires_at);
     res := res || ARRAY[CASE WHEN s.granted THEN 1 ELSE 0 END, s.remaining, s.retry, s.reset, s.wait]::bigint[];
+    na[i] := s.a; nb[i] := s.b; nc[i] := s.c; ne[i] := s.expires_at; nd[i] := s.dirty;
     all_ok := all_ok AND s.granted;
   END LOOP;
   IF all_ok THEN
     FOR i IN 1 .. n LOOP
-      CONTINUE WHEN p_costs[i] = 0;
-      SELECT t.a, t.b, t.c, t.log, t.expires_at INTO r FROM mcp_ratelimit_state t WHERE t.k = p_keys[i];
-      s := mcp_ratelimit_step(p_kinds[i], p_costs[i], p_p1[i], p_p2[i], p_p3[i], p_waits[i], p_now,
-        r.a, r.b, r.c, r.log, r.expires_at);
-      IF s.dirty THEN
-        UPDATE mcp_ratelimit_state SET a = s.a, b = s.b, c = s.c, log = s.log, expires_at = s.expires_at
-          WHERE k = p_keys[i];
+      CONTINUE WHEN NOT nd[i];
+      IF p_kinds[i] = 3 OR p_kinds[i] = 5 THEN -- a log: computed again (the row is locked, unchanged)
+        SELECT t.a, t.b, t.c, t.log, t.expires_at INTO r FROM mcp_ratelimit_state t WHERE t.k = p_keys[i];
+        s := mcp_ratelimit_step(p_kinds[i], p_costs[i], p_p1[i], p_p2[i], p_p3[i], p_waits[i], p_now,
+          r.a, r.b, r.c, r.log, r.expires_at);
+        UPDATE mcp_ratelimit_state SET log = s.log, expires_at = s.expires_at WHERE k = p_keys[i];
+      ELSE
+        UPDATE mcp_ratelimit_state SET a = na[i], b = nb[i], c = nc[i], expires_at = ne[i] WHERE k = p_keys[i];
       END IF;
     END LOOP;
   END IF;

@@ -25,9 +25,10 @@ import org.postgresql.ds.PGSimpleDataSource;
  * ships as Maven artifacts: extracted, {@code initdb}-ed and started by the test itself on a free
  * port. PostgreSQL refuses to run as root (as CI does), so then {@code initdb} and {@code postgres}
  * run as the unprivileged user {@code nobody} through {@code setpriv}. Set {@code JDBC_URL} (e.g.
- * {@code jdbc:postgresql://localhost/test?user=me}) to use an existing server instead.
+ * {@code jdbc:postgresql://localhost/test?user=me}) to use an existing server instead. Shipped in
+ * this module's test-jar for the benchmarks.
  */
-final class TestPostgres implements AutoCloseable {
+public final class TestPostgres implements AutoCloseable {
   private static final int NOBODY = 65534;
   private static TestPostgres shared;
 
@@ -63,7 +64,7 @@ final class TestPostgres implements AutoCloseable {
   }
 
   /** @return the server every test class shares, started on first use */
-  static synchronized DataSource sharedDataSource() {
+  public static synchronized DataSource sharedDataSource() {
     String url = System.getenv("JDBC_URL");
     if (url != null && !url.isBlank()) {
       PGSimpleDataSource ds = new PGSimpleDataSource();
@@ -77,7 +78,7 @@ final class TestPostgres implements AutoCloseable {
   }
 
   /** @return a new server of its own (to stop and start) */
-  static TestPostgres startNew() {
+  public static TestPostgres startNew() {
     try {
       return new TestPostgres();
     } catch (IOException e) {
@@ -135,7 +136,7 @@ final class TestPostgres implements AutoCloseable {
   }
 
   /** Starts the server (again, on the same port and data) and waits until it accepts connections. */
-  synchronized void start() {
+  public synchronized void start() {
     try {
       Path log = root.resolve("server.log");
       server = new ProcessBuilder(command(bin.resolve("bin/postgres").toString(), "-D", data.toString(),
@@ -162,7 +163,7 @@ final class TestPostgres implements AutoCloseable {
   }
 
   /** Stops the server at once (fast shutdown: open connections are closed). */
-  synchronized void stop() {
+  public synchronized void stop() {
     if (server == null || !server.isAlive()) {
       return;
     }
@@ -179,7 +180,7 @@ final class TestPostgres implements AutoCloseable {
   }
 
   /** @return a data source on this server, with short timeouts */
-  DataSource dataSource() {
+  public DataSource dataSource() {
     PGSimpleDataSource ds = new PGSimpleDataSource();
     ds.setServerNames(new String[] {"127.0.0.1"});
     ds.setPortNumbers(new int[] {port});
