@@ -8,8 +8,8 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
+import com.google.re2j.Pattern;
+import com.google.re2j.PatternSyntaxException;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -20,8 +20,19 @@ import org.jspecify.annotations.Nullable;
  * operators need numbers on both sides (or two strings, compared lexicographically) and fail
  * otherwise; a missing argument fails every operator except {@code exists: false} and
  * {@code neq}/{@code not_in}. Immutable and thread-safe; validated when created.
+ *
+ * <p>Agents choose the text a condition reads, so reading it is bounded: {@code regex} runs on
+ * RE2J, whose time grows linearly with the text (no backtracking, so no pattern can be made to
+ * spin or overflow the stack; backreferences and lookaround, which need backtracking, are rejected
+ * when the condition is created), and {@code regex} and {@code contains} fail on a text longer
+ * than {@value #MAX_TEXT_LENGTH} characters without reading it.
  */
 public final class Condition {
+  /**
+   * Longest argument text, in characters, that {@code regex} and {@code contains} read; a longer
+   * one fails the condition (the call is denied).
+   */
+  public static final int MAX_TEXT_LENGTH = 100_000;
 
   /** The operators. */
   public enum Op {
@@ -41,7 +52,10 @@ public final class Condition {
     GT("gt"),
     /** Greater than or equal. */
     GTE("gte"),
-    /** The argument, as text, contains a match of the value (a regular expression). */
+    /**
+     * The argument, as text, contains a match of the value: a regular expression in RE2 syntax
+     * (Java's, less backreferences and lookaround), matched in linear time.
+     */
     REGEX("regex"),
     /** The argument (text) contains the value as a substring, or (list) contains it as an element. */
     CONTAINS("contains"),
@@ -109,7 +123,9 @@ public final class Condition {
         try {
           pat = Pattern.compile(s);
         } catch (PatternSyntaxException e) {
-          throw new IllegalArgumentException("regex on " + path + " does not compile: " + e.getDescription() + " in '" + s + "'");
+          throw new IllegalArgumentException("regex on " + path + " does not compile: " + e.getDescription()
+              + " in '" + s + "'" + (unsupported(s)
+                  ? " (backreferences and lookaround are not supported: regular expressions run in linear time)" : ""));
         }
       }
       case EXISTS -> {
@@ -188,17 +204,26 @@ public final class Condition {
         return ordered(actual) && compare(actual) > 0;
       case GTE:
         return ordered(actual) && compare(actual) >= 0;
-      case REGEX:
-        return !missing && actual != null && !(actual instanceof Map<?, ?>) && !(actual instanceof Collection<?>)
-            && pattern != null && pattern.matcher(actual.toString()).find();
+      case REGEX: {
+        if (missing || actual == null || actual instanceof Map<?, ?> || actual instanceof Collection<?> || pattern == null) {
+          return false;
+        }
+        String text = actual.toString();
+        return text.length() <= MAX_TEXT_LENGTH && pattern.matcher(text).find();
+      }
       case CONTAINS:
         if (actual instanceof Collection<?> c) {
           return anySame(value, c);
         }
-        return actual instanceof String s && value != null && s.contains(value.toString());
+        return actual instanceof String s && value != null && s.length() <= MAX_TEXT_LENGTH && s.contains(value.toString());
       default:
         throw new AssertionError(op);
     }
+  }
+
+  /** Whether a pattern RE2 rejects uses a backreference or lookaround (for the message). */
+  private static boolean unsupported(String pattern) {
+    return java.util.regex.Pattern.compile("\\\\[1-9k]|\\(\\?<?[=!]").matcher(pattern).find();
   }
 
   /** Whether {@code actual} can be ordered against the value. */

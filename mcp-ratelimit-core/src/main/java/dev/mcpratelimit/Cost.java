@@ -3,6 +3,8 @@ package dev.mcpratelimit;
 import dev.mcpratelimit.internal.ArgumentPath;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
+import java.util.Collection;
+import java.util.Map;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
@@ -114,9 +116,19 @@ public final class Cost {
 
   private static final BigDecimal LONG_MAX = BigDecimal.valueOf(Long.MAX_VALUE);
 
+  /** The value as the agent sent it: text quoted and cut, anything else by its JSON kind. */
   private static String describe(Object v) {
-    String s = v instanceof String str ? '"' + str + '"' : v.getClass().getSimpleName();
-    return s.length() > 40 ? s.substring(0, 40) + "…" : s;
+    if (v instanceof String str) {
+      String s = '"' + str + '"';
+      return s.length() > 40 ? s.substring(0, 40) + "…" : s;
+    }
+    if (v instanceof Collection<?>) {
+      return "a list";
+    }
+    if (v instanceof Map<?, ?>) {
+      return "an object";
+    }
+    return v instanceof Boolean ? "a boolean (" + v + ")" : "a value of an unexpected kind";
   }
 
   @Override

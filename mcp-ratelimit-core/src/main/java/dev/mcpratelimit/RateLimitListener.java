@@ -51,7 +51,10 @@ public interface RateLimitListener {
   default void onEvicted(String rule) {}
 
   /**
-   * The store failed; the policy's failure mode decided the call.
+   * The store failed. While deciding a call, the policy's failure mode decided it; while settling
+   * a call that already ran ({@link Reservation#commit()} or {@link Reservation#release()}), the
+   * call's result stands and its refund or permit release is lost (permits come back when their
+   * lease ends).
    *
    * @param error the failure
    */

@@ -543,8 +543,13 @@ public final class Engine implements RateLimiter {
     return store;
   }
 
-  /** A granted decision: the store tickets of its enforced and shadow rules. */
-  static final class Grant implements Decision.Granted {
+  /**
+   * A granted decision: the store tickets of its enforced and shadow rules. Settling never throws:
+   * the call it settles has already run, so a store failure then (a timeout on a refund or a
+   * permit release) goes to the listeners' {@code onStoreError} instead of replacing the call's
+   * result; permits that were not freed come back when the store's lease on them ends.
+   */
+  final class Grant implements Decision.Granted {
     private final LimiterStore.@Nullable Ticket ticket;
     private final LimiterStore.@Nullable Ticket shadowTicket;
     private final long delay;
@@ -583,23 +588,32 @@ public final class Engine implements RateLimiter {
     @Override
     public void commit() {
       if (SETTLED.compareAndSet(this, false, true)) {
-        if (ticket != null) {
-          ticket.releasePermits();
-        }
-        if (shadowTicket != null) {
-          shadowTicket.releasePermits();
-        }
+        settle(ticket, false);
+        settle(shadowTicket, false);
       }
     }
 
     @Override
     public void release() {
       if (SETTLED.compareAndSet(this, false, true)) {
-        if (ticket != null) {
-          ticket.refund();
+        settle(ticket, true);
+        settle(shadowTicket, true);
+      }
+    }
+
+    private void settle(LimiterStore.@Nullable Ticket t, boolean refund) {
+      if (t == null) {
+        return;
+      }
+      try {
+        if (refund) {
+          t.refund();
+        } else {
+          t.releasePermits();
         }
-        if (shadowTicket != null) {
-          shadowTicket.refund();
+      } catch (RuntimeException e) {
+        if (hasListener) {
+          listener.onStoreError(e);
         }
       }
     }

@@ -12,6 +12,7 @@ import dev.mcpratelimit.WindowUnit;
 import dev.mcpratelimit.mcp.IdentityExtractor;
 import dev.mcpratelimit.mcp.McpRateLimiting;
 import dev.mcpratelimit.micrometer.RateLimitMetrics;
+import dev.mcpratelimit.policy.PolicyFile;
 import dev.mcpratelimit.policy.PolicyLoader;
 import dev.mcpratelimit.redis.RedisLimiterStore;
 import dev.mcpratelimit.spi.LimiterStore;
@@ -32,10 +33,10 @@ import java.util.List;
 final class ReadmeExamples {
   private ReadmeExamples() {}
 
-  /** README "Quick start": an MCP server in three lines, from a policy file. */
+  /** README "Quick start": an MCP server in three lines, from a policy file (every setting of the file applies). */
   static Object quickStart(HttpServletStreamableServerTransportProvider transport,
       List<McpServerFeatures.SyncToolSpecification> tools) {
-    RateLimitPolicy policy = PolicyLoader.load(Path.of("policy.yaml")).policy();   // or build it in code
+    PolicyFile policy = PolicyLoader.load(Path.of("policy.yaml"));   // rules, denial mode, ...; or build a RateLimitPolicy in code
     McpRateLimiting limits = McpRateLimiting.builder(policy).build();
     return McpServer.sync(transport).tools(limits.wrapSyncTools(tools)).addToolFilter(limits.toolFilter()).build();
   }

@@ -8,6 +8,8 @@ import dev.mcpratelimit.RateLimitPolicy;
 import dev.mcpratelimit.RateLimiter;
 import dev.mcpratelimit.mcp.internal.Denials;
 import dev.mcpratelimit.mcp.internal.LogListener;
+import dev.mcpratelimit.policy.PolicyFile;
+import dev.mcpratelimit.policy.Problem;
 import io.modelcontextprotocol.common.McpTransportContext;
 import io.modelcontextprotocol.server.McpAsyncListFilter;
 import io.modelcontextprotocol.server.McpServerFeatures;
@@ -57,14 +59,16 @@ import reactor.core.scheduler.Schedulers;
  *   <li>a handler throwing {@link UpstreamThrottledException} backs off that scope.
  * </ul>
  *
- * <p>Immutable and thread-safe; one per server.
+ * <p>Thread-safe; one per server. Its settings are fixed when built, except the policy and the
+ * denial mode, which {@link #update(PolicyFile)} (and so a policy reloader) replaces.
  */
 public final class McpRateLimiting {
   /** Default JSON-RPC error code of denials: outside the reserved −32768…−32000 range. */
   public static final int DEFAULT_ERROR_CODE = -31029;
 
   private final RateLimiter limiter;
-  private final DenialMode denialMode;
+  /** Follows the policy file when one is reloaded through {@link #update(PolicyFile)}. */
+  private volatile DenialMode denialMode;
   private final int errorCode;
   private final boolean refundOnException;
   private final boolean refundOnError;
@@ -97,6 +101,48 @@ public final class McpRateLimiting {
    */
   public static Builder builder(RateLimitPolicy policy) {
     return new Builder(Objects.requireNonNull(policy, "policy"), null);
+  }
+
+  /**
+   * Starts from a loaded policy file, applying every setting it holds: its policy and its
+   * {@code defaults.denial} (a later {@link Builder#denialMode} call overrides the file's). The
+   * limiter keeps state in memory and logs as {@link #builder(RateLimitPolicy)} does; the file's
+   * warnings are logged at WARN once, now. To share a store, build the limiter yourself and call
+   * {@code builder(limiter).denialMode(file.denialMode())}.
+   *
+   * <pre>{@code
+   * McpRateLimiting limits = McpRateLimiting.builder(PolicyLoader.load(Path.of("policy.yaml"))).build();
+   * }</pre>
+   *
+   * @param file the policy file
+   * @return a builder
+   */
+  public static Builder builder(PolicyFile file) {
+    Objects.requireNonNull(file, "file");
+    for (Problem w : file.warnings()) {
+      WARNINGS.warn("policy warning: {}", w);
+    }
+    return new Builder(file.policy(), null).denialMode(file.denialMode());
+  }
+
+  private static final org.slf4j.Logger WARNINGS = org.slf4j.LoggerFactory.getLogger("dev.mcpratelimit.policy");
+
+  /**
+   * Applies a (re)loaded policy file: the limiter's policy and the denial mode. This is what
+   * {@link dev.mcpratelimit.policy.PolicyReloader#PolicyReloader(McpRateLimiting, java.nio.file.Path,
+   * java.util.function.Consumer)} calls; calls in flight finish under the settings they started with.
+   *
+   * @param file the policy file
+   */
+  public void update(PolicyFile file) {
+    Objects.requireNonNull(file, "file");
+    limiter.updatePolicy(file.policy());
+    denialMode = file.denialMode();
+  }
+
+  /** @return how tool denials are reported now */
+  public DenialMode denialMode() {
+    return denialMode;
   }
 
   /**

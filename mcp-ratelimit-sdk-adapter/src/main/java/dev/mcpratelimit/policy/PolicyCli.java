@@ -52,6 +52,9 @@ public final class PolicyCli {
       err.println(e.problems().size() + (e.problems().size() == 1 ? " problem" : " problems") + " in " + args[1]);
       return 1;
     }
+    for (Problem w : f.warnings()) {
+      err.println(w + " (warning)");
+    }
     List<String[]> rows = new ArrayList<>();
     rows.add(new String[] {"SELECTOR", "RULE", "LIMIT", "KEY", "COST", "MODE", "WAIT", "ON MISSING IDENTITY"});
     for (Rule r : f.policy().rules()) {
@@ -82,7 +85,7 @@ public final class PolicyCli {
       out.println(sb.toString().stripTrailing());
     }
     out.println();
-    out.println(f.policy().rules().size() + " rules; default " + f.policy().defaultAction().name().toLowerCase(java.util.Locale.ROOT)
+    out.println(f.policy().rules().size() + " rules; unlisted " + f.policy().defaultAction().name().toLowerCase(java.util.Locale.ROOT)
         + "; hidden " + f.policy().hidden() + "; denials as " + f.denialMode().name().toLowerCase(java.util.Locale.ROOT)
         + "; store failure " + f.policy().failureMode().name().toLowerCase(java.util.Locale.ROOT));
     return 0;

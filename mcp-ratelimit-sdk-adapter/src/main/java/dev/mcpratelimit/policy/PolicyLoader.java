@@ -3,6 +3,10 @@ package dev.mcpratelimit.policy;
 import dev.mcpratelimit.policy.internal.PolicyReader;
 import dev.mcpratelimit.policy.internal.TreeParser;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,13 +19,15 @@ import java.util.Locale;
  * and field, and saying what was expected. Thread-safe (stateless).
  */
 public final class PolicyLoader {
-  /** Largest policy file accepted, in characters. */
+  /** Largest policy accepted: {@value} bytes in a file, {@value} characters in a text. */
   public static final int MAX_SIZE = 1 << 20;
 
   private PolicyLoader() {}
 
   /**
-   * Loads a file; {@code .json} files are read as JSON, anything else as YAML.
+   * Loads a file; {@code .json} files are read as JSON, anything else as YAML. Only a regular
+   * file (or a link to one) is read, and at most {@link #MAX_SIZE} bytes of it: a directory, a
+   * device such as {@code /dev/zero} or a named pipe fails at once, never blocks or fills memory.
    *
    * @param file the file
    * @return the policy
@@ -29,16 +35,34 @@ public final class PolicyLoader {
    */
   public static PolicyFile load(Path file) {
     String name = file.toString();
-    String text;
-    try {
-      if (Files.size(file) > MAX_SIZE) {
-        throw new PolicyException(List.of(new Problem(name, 0, 0, "", "file is larger than " + MAX_SIZE + " bytes")));
-      }
-      text = Files.readString(file, StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new PolicyException(List.of(new Problem(name, 0, 0, "", "cannot read the file: " + e)));
+    return parse(read(file, name), name, name.toLowerCase(Locale.ROOT).endsWith(".json"));
+  }
+
+  private static String read(Path file, String name) {
+    if (!Files.isRegularFile(file)) {
+      String what = Files.isDirectory(file) ? "is a directory" : Files.exists(file)
+          ? "is not a regular file (a device, pipe or socket)" : "does not exist";
+      throw problem(name, "cannot read the policy: " + name + " " + what);
     }
-    return parse(text, name, name.toLowerCase(Locale.ROOT).endsWith(".json"));
+    byte[] bytes;
+    try (InputStream in = Files.newInputStream(file)) {
+      bytes = in.readNBytes(MAX_SIZE + 1); // bounded even if the file grows while it is read
+    } catch (IOException e) {
+      throw problem(name, "cannot read the file: " + e);
+    }
+    if (bytes.length > MAX_SIZE) {
+      throw problem(name, "file is larger than " + MAX_SIZE + " bytes");
+    }
+    try {
+      return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+    } catch (CharacterCodingException e) {
+      throw problem(name, "the file is not UTF-8 text");
+    }
+  }
+
+  private static PolicyException problem(String name, String message) {
+    return new PolicyException(List.of(new Problem(name, 0, 0, "", message)));
   }
 
   /**

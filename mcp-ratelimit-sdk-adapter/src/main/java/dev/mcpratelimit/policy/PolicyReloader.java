@@ -1,6 +1,7 @@
 package dev.mcpratelimit.policy;
 
 import dev.mcpratelimit.RateLimiter;
+import dev.mcpratelimit.mcp.McpRateLimiting;
 import java.io.IOException;
 import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.FileSystems;
@@ -8,6 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardWatchEventKinds;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
+import java.util.List;
 import java.util.Objects;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
@@ -15,24 +17,48 @@ import org.jspecify.annotations.Nullable;
 /**
  * Replaces a running limiter's policy from a file, by hand ({@link #reload()}) or when the file
  * changes ({@link #watch()}). A file with mistakes never replaces a working policy: the old one
- * stays and the problems go to the error callback. Rules whose name, key dimensions and limit are
- * unchanged keep their counters; in-flight reservations complete against the rules they were
- * taken under. Thread-safe.
+ * stays and the problems go to the error callback; so does any other failure to read or apply it,
+ * and the watcher keeps watching. Rules whose name, key dimensions and limit are unchanged keep
+ * their counters; in-flight reservations complete against the rules they were taken under.
+ * Built on an {@link McpRateLimiting}, a reload applies the file's {@code defaults.denial} too.
+ * Thread-safe.
  */
 public final class PolicyReloader implements AutoCloseable {
-  private final RateLimiter limiter;
+  private final Consumer<PolicyFile> apply;
   private final Path file;
   private final Consumer<PolicyException> onError;
   private volatile @Nullable Thread watcher;
   private volatile @Nullable WatchService watchService;
 
   /**
+   * Reloads a limiter's policy only (a file's {@code defaults.denial} concerns the MCP adapter:
+   * use {@link #PolicyReloader(McpRateLimiting, Path, Consumer)} to apply it too).
+   *
    * @param limiter the limiter whose policy is replaced
    * @param file the policy file
    * @param onError receives the problems of a file that was not applied
    */
   public PolicyReloader(RateLimiter limiter, Path file, Consumer<PolicyException> onError) {
-    this.limiter = Objects.requireNonNull(limiter, "limiter");
+    this(policyOf(Objects.requireNonNull(limiter, "limiter")), file, onError);
+  }
+
+  private static Consumer<PolicyFile> policyOf(RateLimiter limiter) {
+    return f -> limiter.updatePolicy(f.policy());
+  }
+
+  /**
+   * Reloads every setting of the file into the MCP adapter: the policy and the denial mode.
+   *
+   * @param limits the adapter whose limiter and denial mode are updated
+   * @param file the policy file
+   * @param onError receives the problems of a file that was not applied
+   */
+  public PolicyReloader(McpRateLimiting limits, Path file, Consumer<PolicyException> onError) {
+    this(Objects.requireNonNull(limits, "limits")::update, file, onError);
+  }
+
+  PolicyReloader(Consumer<PolicyFile> apply, Path file, Consumer<PolicyException> onError) {
+    this.apply = apply;
     this.file = Objects.requireNonNull(file, "file");
     this.onError = Objects.requireNonNull(onError, "onError");
   }
@@ -43,18 +69,22 @@ public final class PolicyReloader implements AutoCloseable {
    * @return the applied file, or {@code null} when it had mistakes (reported to the callback)
    */
   public synchronized @Nullable PolicyFile reload() {
+    PolicyException failure;
     try {
       PolicyFile f = PolicyLoader.load(file);
-      limiter.updatePolicy(f.policy());
+      apply.accept(f);
       return f;
     } catch (PolicyException e) {
-      try {
-        onError.accept(e);
-      } catch (RuntimeException ignored) {
-        // the callback's failure must not stop reloading
-      }
-      return null;
+      failure = e;
+    } catch (RuntimeException | StackOverflowError e) {
+      failure = new PolicyException(List.of(new Problem(file.toString(), 0, 0, "", "cannot apply the policy: " + e)));
     }
+    try {
+      onError.accept(failure);
+    } catch (RuntimeException ignored) {
+      // the callback's failure must not stop reloading
+    }
+    return null;
   }
 
   /**
@@ -78,7 +108,7 @@ public final class PolicyReloader implements AutoCloseable {
           boolean ours = key.pollEvents().stream().anyMatch(e -> name.equals(e.context()));
           key.reset();
           if (ours) {
-            reload();
+            reload(); // never throws: a bad file goes to onError and the loop goes on
           }
         }
       } catch (InterruptedException | ClosedWatchServiceException e) {

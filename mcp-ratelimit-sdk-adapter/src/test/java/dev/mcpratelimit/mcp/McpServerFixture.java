@@ -1,5 +1,6 @@
 package dev.mcpratelimit.mcp;
 
+import dev.mcpratelimit.RateLimitListener;
 import dev.mcpratelimit.RateLimitPolicy;
 import dev.mcpratelimit.RateLimiter;
 import dev.mcpratelimit.spi.LimiterStore;
@@ -25,6 +26,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 import org.apache.catalina.Context;
 import org.apache.catalina.startup.Tomcat;
 import org.jspecify.annotations.Nullable;
@@ -47,11 +49,23 @@ final class McpServerFixture implements ScenarioFixture {
    *     for the {@link DemoTools}
    * @param container configures the Tomcat context before the server starts (valves, background
    *     processing)
+   * @param store wraps the fixture's in-memory store (e.g. to make it fail)
+   * @param listener a further listener of the limiter
    */
   record Hooks(Scheduler scheduler, @Nullable List<McpServerFeatures.AsyncToolSpecification> asyncTools,
-      Consumer<Context> container) {
+      Consumer<Context> container, UnaryOperator<LimiterStore> store, RateLimitListener listener) {
     /** The demo server: default scheduler, demo tools, plain context. */
     static final Hooks NONE = new Hooks(Schedulers.parallel(), null, ctx -> { });
+
+    Hooks(Scheduler scheduler, @Nullable List<McpServerFeatures.AsyncToolSpecification> asyncTools,
+        Consumer<Context> container) {
+      this(scheduler, asyncTools, container, UnaryOperator.identity(), RateLimitListener.noop());
+    }
+
+    /** The demo server on a store wrapped by {@code store}, reporting to {@code listener} too. */
+    static Hooks store(UnaryOperator<LimiterStore> store, RateLimitListener listener) {
+      return new Hooks(Schedulers.parallel(), null, ctx -> { }, store, listener);
+    }
   }
 
   final FakeClock clock = FakeClock.create();
@@ -75,8 +89,8 @@ final class McpServerFixture implements ScenarioFixture {
     if (hooks.asyncTools() != null && kind != Kind.ASYNC) {
       throw new IllegalArgumentException("async tools need an async server, not " + kind);
     }
-    limiter = RateLimiter.builder(policy).clock(clock).store(LimiterStore.inMemory(10_000, clock))
-        .listener(callers).sleeper(nanos -> {
+    limiter = RateLimiter.builder(policy).clock(clock).store(hooks.store().apply(LimiterStore.inMemory(10_000, clock)))
+        .listener(callers).listener(hooks.listener()).sleeper(nanos -> {
           blockingWaits.incrementAndGet();
           TimeUnit.NANOSECONDS.sleep(nanos);
         }).build();

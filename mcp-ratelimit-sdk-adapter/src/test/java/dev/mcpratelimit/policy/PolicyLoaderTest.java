@@ -91,7 +91,7 @@ class PolicyLoaderTest {
     PolicyFile f = yaml("""
         version: 1
         defaults: { key: tenant, onMissingIdentity: deny, denial: error, mode: shadow }
-        default: deny
+        unlisted: deny
         failureMode: closed
         tools:
           a:
@@ -318,7 +318,7 @@ class PolicyLoaderTest {
     assertEquals(0, code, err.toString(StandardCharsets.UTF_8));
     String table = out.toString(StandardCharsets.UTF_8);
     assertTrue(table.contains("daily spend cap"), table);
-    assertTrue(table.contains("8 rules; default allow; hidden [delete_repository]"), table);
+    assertTrue(table.contains("8 rules; unlisted allow; hidden [delete_repository]"), table);
     Path bad = dir.resolve("bad.yaml");
     Files.writeString(bad, "version: 1\ntools: { a: { rules: [ { name: x, rateLimit: 1/week }, { name: x, concurency: 1 } ] } }\n");
     err.reset();
