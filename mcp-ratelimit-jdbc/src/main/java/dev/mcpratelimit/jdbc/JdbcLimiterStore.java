@@ -38,8 +38,13 @@ import org.jspecify.annotations.Nullable;
  * connection (no network), in WAL mode with {@code synchronous=NORMAL}: a committed decision
  * survives a crash of the JVM; a power loss may lose the last moments of decisions.
  *
- * <p><b>Time</b> is the engine's clock, passed in with every call: the store never reads a clock.
- * Instances whose clocks disagree by <i>d</i> see a shared key as if its history were shifted by
+ * <p><b>Time</b> is the engine's clock, passed in with every call; the database's clock is never
+ * read as a time. On the system clock (the default), a decision is timed when it holds its rows'
+ * locks: the engine's reading plus the time the call waited for them, measured as a duration on
+ * the database server (PostgreSQL) or on the store's clock (SQLite), so that a caller queued behind
+ * a hot key is not judged at a stale time. With a {@linkplain Builder#clock(Clock) clock of its
+ * own} (a {@code FakeClock} in tests) the store decides at exactly the engine's reading. Instances
+ * whose clocks disagree by <i>d</i> see a shared key as if its history were shifted by
  * up to <i>d</i>: a token bucket refills up to <i>d</i> early or late, a window rolls over up to
  * <i>d</i> early or late, so at most about {@code d × rate} extra (or fewer) grants per window
  * boundary. Keep the servers' clocks synchronised (NTP keeps skew in milliseconds).
@@ -74,10 +79,12 @@ public final class JdbcLimiterStore implements LimiterStore {
   private final AtomicLong calls = new AtomicLong();
   private final String description;
   private final Clock clock;
+  private final boolean live;
 
   private JdbcLimiterStore(Backend backend, Builder b, String description) {
     this.backend = backend;
     this.clock = b.clock;
+    this.live = b.clock == Clock.system();
     this.entries = new Entries.Factory(b.lease.toNanos());
     this.reapEvery = b.reapEvery;
     this.reapBatch = b.reapBatch;
@@ -129,7 +136,7 @@ public final class JdbcLimiterStore implements LimiterStore {
     int reap = reapEvery > 0 && calls.incrementAndGet() % reapEvery == 0 ? reapBatch : 0;
     boolean all;
     try {
-      all = backend.acquire(e, batch, reap);
+      all = backend.acquire(e, batch, reap, live ? clock : null);
     } catch (SQLException ex) {
       throw failure("decide", ex);
     }

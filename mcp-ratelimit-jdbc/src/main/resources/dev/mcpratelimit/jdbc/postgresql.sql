@@ -184,31 +184,43 @@ $$
 -- statement
 -- A whole decision: locks the entries' rows in the order given (the store sorts them by key, so
 -- concurrent decisions never deadlock), applies every entry only if every entry fits, and returns
--- 5 numbers per entry: granted (1/0), remaining, retry-after (-1 never), reset (-1 none), wait.
+-- the time decided at, then 5 numbers per entry: granted (1/0), remaining, retry-after (-1 never),
+-- reset (-1 none), wait. The time is p_now, the engine's clock reading; with p_live, plus the time
+-- this call waited in the server until it held its locks (a duration on the server's clock, so
+-- clock skew does not enter): a caller queued behind a hot row is judged when it gets the row.
 -- Then deletes at most p_reap expired rows among those following p_reap_from (a random key),
 -- skipping rows other calls hold: bounded work, and no waiting after this call took its locks.
 CREATE OR REPLACE FUNCTION mcp_ratelimit_acquire(
-  p_now bigint, p_keys bytea[], p_spaces bigint[], p_kinds int[], p_costs bigint[],
+  p_now bigint, p_live boolean, p_keys bytea[], p_spaces bigint[], p_kinds int[], p_costs bigint[],
   p_p1 bigint[], p_p2 bigint[], p_p3 bigint[], p_waits bigint[], p_reap int, p_reap_from bytea)
 RETURNS bigint[]
 LANGUAGE plpgsql AS $$
 DECLARE
   n int := coalesce(array_length(p_keys, 1), 0);
-  res bigint[] := '{}';
+  res bigint[];
   r record;
   s record;
   all_ok boolean := true;
   i int;
+  v_now bigint := p_now;
   na bigint[]; nb bigint[]; nc bigint[]; ne bigint[]; nd boolean[];
 BEGIN
   FOR i IN 1 .. n LOOP
     LOOP -- lock the row, creating it first if absent (and again if a reaper deleted it meanwhile)
-      SELECT t.a, t.b, t.c, t.log, t.expires_at INTO r FROM mcp_ratelimit_state t WHERE t.k = p_keys[i] FOR UPDATE;
+      PERFORM 1 FROM mcp_ratelimit_state t WHERE t.k = p_keys[i] FOR UPDATE;
       EXIT WHEN FOUND;
       INSERT INTO mcp_ratelimit_state (k, space, a, b, c, log, expires_at)
         VALUES (p_keys[i], p_spaces[i], -9223372036854775808, 0, 0, NULL, p_now) ON CONFLICT (k) DO NOTHING;
     END LOOP;
-    s := mcp_ratelimit_step(p_kinds[i], p_costs[i], p_p1[i], p_p2[i], p_p3[i], p_waits[i], p_now,
+  END LOOP;
+  IF p_live THEN
+    v_now := mcp_ratelimit_sat(p_now::numeric
+      + GREATEST(0, floor(extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000000000)));
+  END IF;
+  res := ARRAY[v_now];
+  FOR i IN 1 .. n LOOP
+    SELECT t.a, t.b, t.c, t.log, t.expires_at INTO r FROM mcp_ratelimit_state t WHERE t.k = p_keys[i];
+    s := mcp_ratelimit_step(p_kinds[i], p_costs[i], p_p1[i], p_p2[i], p_p3[i], p_waits[i], v_now,
       r.a, r.b, r.c, r.log, r.expires_at);
     res := res || ARRAY[CASE WHEN s.granted THEN 1 ELSE 0 END, s.remaining, s.retry, s.reset, s.wait]::bigint[];
     na[i] := s.a; nb[i] := s.b; nc[i] := s.c; ne[i] := s.expires_at; nd[i] := s.dirty;
@@ -219,7 +231,7 @@ BEGIN
       CONTINUE WHEN NOT nd[i];
       IF p_kinds[i] = 3 OR p_kinds[i] = 5 THEN -- a log: computed again (the row is locked, unchanged)
         SELECT t.a, t.b, t.c, t.log, t.expires_at INTO r FROM mcp_ratelimit_state t WHERE t.k = p_keys[i];
-        s := mcp_ratelimit_step(p_kinds[i], p_costs[i], p_p1[i], p_p2[i], p_p3[i], p_waits[i], p_now,
+        s := mcp_ratelimit_step(p_kinds[i], p_costs[i], p_p1[i], p_p2[i], p_p3[i], p_waits[i], v_now,
           r.a, r.b, r.c, r.log, r.expires_at);
         UPDATE mcp_ratelimit_state SET log = s.log, expires_at = s.expires_at WHERE k = p_keys[i];
       ELSE
@@ -233,8 +245,8 @@ BEGIN
       WHERE y.k = ANY (ARRAY(
           SELECT x.k FROM (SELECT t.k, t.expires_at FROM mcp_ratelimit_state t WHERE t.k >= p_reap_from
             ORDER BY t.k LIMIT p_reap) x
-          WHERE x.expires_at < p_now))
-        AND y.expires_at < p_now
+          WHERE x.expires_at < v_now))
+        AND y.expires_at < v_now
       FOR UPDATE SKIP LOCKED);
   END IF;
   RETURN res;

@@ -1,5 +1,6 @@
 package dev.mcpratelimit.jdbc.internal;
 
+import dev.mcpratelimit.Clock;
 import dev.mcpratelimit.Probe;
 import dev.mcpratelimit.spi.Batch;
 import java.io.IOException;
@@ -15,6 +16,7 @@ import java.util.Collection;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 
 /**
  * PostgreSQL: one statement, one round trip per decision and per refund, running the server-side
@@ -38,7 +40,7 @@ public final class PostgresBackend implements Backend {
       createSchema(dataSource);
     }
     this.connections = new Connections(dataSource, maxIdle, c -> c.setAutoCommit(true),
-        "SELECT mcp_ratelimit_acquire(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "SELECT mcp_ratelimit_acquire(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         "SELECT mcp_ratelimit_settle(?, ?, ?, ?, ?, ?, ?, ?, ?)",
         "SELECT count(*) FROM mcp_ratelimit_state",
         "DELETE FROM mcp_ratelimit_state WHERE space = ANY (?)");
@@ -72,25 +74,26 @@ public final class PostgresBackend implements Backend {
   }
 
   @Override
-  public boolean acquire(Entries e, Batch batch, int reap) throws SQLException {
+  public boolean acquire(Entries e, Batch batch, int reap, @Nullable Clock live) throws SQLException {
     int n = e.size();
     Connections.Conn conn = connections.borrow();
     try {
       Connection c = conn.connection;
       PreparedStatement ps = conn.statements[ACQUIRE];
       ps.setLong(1, e.now);
-      ps.setArray(2, c.createArrayOf("bytea", e.keys));
-      ps.setArray(3, longs(c, e.spaces));
-      ps.setArray(4, ints(c, e.kinds));
-      ps.setArray(5, longs(c, e.costs));
-      ps.setArray(6, longs(c, e.p1));
-      ps.setArray(7, longs(c, e.p2));
-      ps.setArray(8, longs(c, e.p3));
-      ps.setArray(9, longs(c, e.waits));
-      ps.setInt(10, reap);
+      ps.setBoolean(2, live != null);
+      ps.setArray(3, c.createArrayOf("bytea", e.keys));
+      ps.setArray(4, longs(c, e.spaces));
+      ps.setArray(5, ints(c, e.kinds));
+      ps.setArray(6, longs(c, e.costs));
+      ps.setArray(7, longs(c, e.p1));
+      ps.setArray(8, longs(c, e.p2));
+      ps.setArray(9, longs(c, e.p3));
+      ps.setArray(10, longs(c, e.waits));
+      ps.setInt(11, reap);
       byte[] from = new byte[8];
       ThreadLocalRandom.current().nextBytes(from);
-      ps.setBytes(11, from);
+      ps.setBytes(12, from);
       Object[] out;
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
@@ -99,19 +102,19 @@ public final class PostgresBackend implements Backend {
         a.free();
       }
       connections.giveBack(conn);
+      long decidedAt = ((Number) out[0]).longValue();
       boolean all = true;
       for (int i = 0; i < n; i++) {
-        boolean granted = ((Number) out[5 * i]).longValue() == 1;
-        long remaining = ((Number) out[5 * i + 1]).longValue();
-        long retry = ((Number) out[5 * i + 2]).longValue();
-        long reset = ((Number) out[5 * i + 3]).longValue();
-        long wait = ((Number) out[5 * i + 4]).longValue();
+        int o = 1 + 5 * i;
+        boolean granted = ((Number) out[o]).longValue() == 1;
+        long remaining = ((Number) out[o + 1]).longValue();
+        long retry = ((Number) out[o + 2]).longValue();
+        long reset = ((Number) out[o + 3]).longValue();
+        long wait = ((Number) out[o + 4]).longValue();
         batch.probe(e.order[i]).set(granted, remaining, retry < 0 ? Probe.NEVER : retry,
             reset == -1 ? Probe.NEVER : reset, wait);
         all &= granted;
-        if (granted && wait > 0) {
-          e.at[i] = RowState.satAdd(e.now, wait);
-        }
+        e.at[i] = RowState.satAdd(decidedAt, wait);
       }
       return all;
     } catch (SQLException | RuntimeException ex) {

@@ -1,5 +1,6 @@
 package dev.mcpratelimit.jdbc.internal;
 
+import dev.mcpratelimit.Clock;
 import dev.mcpratelimit.spi.Batch;
 import java.nio.ByteBuffer;
 import java.sql.Connection;
@@ -11,6 +12,7 @@ import java.util.Collection;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.ReentrantLock;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 
 /**
  * SQLite (a file): the decision is computed in Java by {@link RowState} inside one
@@ -108,25 +110,23 @@ public final class SqliteBackend implements Backend {
   }
 
   @Override
-  public boolean acquire(Entries e, Batch batch, int reap) throws SQLException {
+  public boolean acquire(Entries e, Batch batch, int reap, @Nullable Clock live) throws SQLException {
     int n = e.size();
     lock.lock();
     Connections.Conn conn = null;
     try {
       conn = connections.borrow();
       conn.statements[BEGIN].execute();
+      long now = live == null ? e.now : Math.max(e.now, live.nanos()); // live: when the write lock is held
       PreparedStatement select = conn.statements[SELECT];
       boolean all = true;
       for (int i = 0; i < n; i++) {
         RowState r = row(i);
         read(select, e.keys[i], r);
-        boolean granted = r.acquire(e.kinds[i], e.costs[i], e.p1[i], e.p2[i], e.p3[i], e.waits[i], e.now,
+        boolean granted = r.acquire(e.kinds[i], e.costs[i], e.p1[i], e.p2[i], e.p3[i], e.waits[i], now,
             batch.probe(e.order[i]));
         all &= granted;
-        long wait = batch.probe(e.order[i]).waitNanos();
-        if (granted && wait > 0) {
-          e.at[i] = RowState.satAdd(e.now, wait);
-        }
+        e.at[i] = RowState.satAdd(now, batch.probe(e.order[i]).waitNanos());
       }
       boolean wrote = false;
       if (all) {
@@ -143,7 +143,7 @@ public final class SqliteBackend implements Backend {
         PreparedStatement d = conn.statements[REAP];
         d.setBytes(1, from);
         d.setInt(2, reap);
-        d.setLong(3, e.now);
+        d.setLong(3, now);
         wrote |= d.executeUpdate() > 0;
       }
       conn.statements[wrote ? COMMIT : ROLLBACK].execute();
