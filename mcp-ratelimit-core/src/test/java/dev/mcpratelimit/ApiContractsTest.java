@@ -254,7 +254,7 @@ class ApiContractsTest {
     explicitNull.put("amount", null);
     Map<Object, String> cases = new java.util.LinkedHashMap<>();
     cases.put("12", "cost argument args.amount must be a number, but was \"12\"");
-    cases.put(Boolean.TRUE, "must be a number, but was Boolean");
+    cases.put(Boolean.TRUE, "must be a number, but was a boolean");
     cases.put(Double.NaN, "cost argument args.amount must be a finite number, but was NaN");
     cases.put(-3, "cost argument args.amount must not be negative, but was -3");
     cases.put(2.5, "cost argument args.amount must be a whole number, but was 2.5");

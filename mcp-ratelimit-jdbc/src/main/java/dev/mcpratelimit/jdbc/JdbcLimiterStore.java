@@ -38,12 +38,14 @@ import org.jspecify.annotations.Nullable;
  * connection (no network), in WAL mode with {@code synchronous=NORMAL}: a committed decision
  * survives a crash of the JVM; a power loss may lose the last moments of decisions.
  *
- * <p><b>Time</b> is the engine's clock, passed in with every call; the database's clock is never
- * read as a time. On the system clock (the default), a decision is timed when it holds its rows'
- * locks: the engine's reading plus the time the call waited for them, measured as a duration on
- * the database server (PostgreSQL) or on the store's clock (SQLite), so that a caller queued behind
- * a hot key is not judged at a stale time. With a {@linkplain Builder#clock(Clock) clock of its
- * own} (a {@code FakeClock} in tests) the store decides at exactly the engine's reading. Instances
+ * <p><b>Time</b> is the engine's clock: the database's clock is never used as a time. On the
+ * system clock (the default), a decision is timed on the engine's timeline at the moment it holds
+ * its rows' locks, so a caller queued behind a hot key is not judged at a stale reading: SQLite
+ * reads the store's clock once it holds the write lock; PostgreSQL computes it from its own clock
+ * and the difference between the two clocks, measured on each connection (one extra query per
+ * connection per minute) — only that difference enters, so the database's clock being off does not
+ * matter. With a {@linkplain Builder#clock(Clock) clock of its own} (a {@code FakeClock} in tests)
+ * the store decides at exactly the engine's reading. Instances
  * whose clocks disagree by <i>d</i> see a shared key as if its history were shifted by
  * up to <i>d</i>: a token bucket refills up to <i>d</i> early or late, a window rolls over up to
  * <i>d</i> early or late, so at most about {@code d × rate} extra (or fewer) grants per window

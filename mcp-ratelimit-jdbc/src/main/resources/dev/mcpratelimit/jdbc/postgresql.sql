@@ -185,13 +185,14 @@ $$
 -- A whole decision: locks the entries' rows in the order given (the store sorts them by key, so
 -- concurrent decisions never deadlock), applies every entry only if every entry fits, and returns
 -- the time decided at, then 5 numbers per entry: granted (1/0), remaining, retry-after (-1 never),
--- reset (-1 none), wait. The time is p_now, the engine's clock reading; with p_live, plus the time
--- this call waited in the server until it held its locks (a duration on the server's clock, so
--- clock skew does not enter): a caller queued behind a hot row is judged when it gets the row.
+-- reset (-1 none), wait. The time is p_now, the engine's clock reading; given p_offset (the
+-- server's clock minus the engine's, measured by the caller), it is the engine's time at the
+-- moment this call holds its locks, never earlier than p_now: a caller queued behind a hot row,
+-- or descheduled after reading its clock, is judged when it gets the row.
 -- Then deletes at most p_reap expired rows among those following p_reap_from (a random key),
 -- skipping rows other calls hold: bounded work, and no waiting after this call took its locks.
 CREATE OR REPLACE FUNCTION mcp_ratelimit_acquire(
-  p_now bigint, p_live boolean, p_keys bytea[], p_spaces bigint[], p_kinds int[], p_costs bigint[],
+  p_now bigint, p_offset bigint, p_keys bytea[], p_spaces bigint[], p_kinds int[], p_costs bigint[],
   p_p1 bigint[], p_p2 bigint[], p_p3 bigint[], p_waits bigint[], p_reap int, p_reap_from bytea)
 RETURNS bigint[]
 LANGUAGE plpgsql AS $$
@@ -213,9 +214,8 @@ BEGIN
         VALUES (p_keys[i], p_spaces[i], -9223372036854775808, 0, 0, NULL, p_now) ON CONFLICT (k) DO NOTHING;
     END LOOP;
   END LOOP;
-  IF p_live THEN
-    v_now := mcp_ratelimit_sat(p_now::numeric
-      + GREATEST(0, floor(extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000000000)));
+  IF p_offset IS NOT NULL THEN
+    v_now := GREATEST(p_now, mcp_ratelimit_sat(floor(extract(epoch FROM clock_timestamp()) * 1000000000) - p_offset));
   END IF;
   res := ARRAY[v_now];
   FOR i IN 1 .. n LOOP

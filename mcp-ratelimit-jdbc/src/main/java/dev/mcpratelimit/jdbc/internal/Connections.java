@@ -16,6 +16,10 @@ final class Connections implements AutoCloseable {
   static final class Conn {
     final Connection connection;
     final PreparedStatement[] statements;
+    /** Database clock minus the store's clock, nanoseconds (PostgreSQL, live mode). */
+    long offset;
+    /** When {@link #offset} was measured, on the store's clock; {@code Long.MIN_VALUE}: never. */
+    long offsetAt = Long.MIN_VALUE;
 
     Conn(Connection connection, String[] sql) throws SQLException {
       this.connection = connection;

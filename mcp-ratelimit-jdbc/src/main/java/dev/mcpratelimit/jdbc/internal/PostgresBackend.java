@@ -27,6 +27,9 @@ public final class PostgresBackend implements Backend {
   private static final int SETTLE = 1;
   private static final int COUNT = 2;
   private static final int DISCARD = 3;
+  private static final int CLOCK = 4;
+  /** How often a connection's clock offset is measured again (clocks drift apart slowly). */
+  private static final long OFFSET_AGE = 60_000_000_000L;
 
   private final Connections connections;
 
@@ -43,7 +46,8 @@ public final class PostgresBackend implements Backend {
         "SELECT mcp_ratelimit_acquire(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         "SELECT mcp_ratelimit_settle(?, ?, ?, ?, ?, ?, ?, ?, ?)",
         "SELECT count(*) FROM mcp_ratelimit_state",
-        "DELETE FROM mcp_ratelimit_state WHERE space = ANY (?)");
+        "DELETE FROM mcp_ratelimit_state WHERE space = ANY (?)",
+        "SELECT floor(extract(epoch FROM clock_timestamp()) * 1000000000)::bigint");
   }
 
   /** @return the statements of the shipped schema file */
@@ -81,7 +85,7 @@ public final class PostgresBackend implements Backend {
       Connection c = conn.connection;
       PreparedStatement ps = conn.statements[ACQUIRE];
       ps.setLong(1, e.now);
-      ps.setBoolean(2, live != null);
+      ps.setObject(2, live == null ? null : offset(conn, live), java.sql.Types.BIGINT);
       ps.setArray(3, c.createArrayOf("bytea", e.keys));
       ps.setArray(4, longs(c, e.spaces));
       ps.setArray(5, ints(c, e.kinds));
@@ -121,6 +125,27 @@ public final class PostgresBackend implements Backend {
       connections.discard(conn);
       throw ex;
     }
+  }
+
+  /**
+   * The database clock minus {@code clock} on this connection, measured over one round trip (error
+   * at most half of it) and again every minute: only this difference is used, so the decision is
+   * timed on the engine's timeline at the moment it holds its locks.
+   */
+  private static long offset(Connections.Conn conn, Clock clock) throws SQLException {
+    long t0 = clock.nanos();
+    if (conn.offsetAt != Long.MIN_VALUE && t0 - conn.offsetAt < OFFSET_AGE) {
+      return conn.offset;
+    }
+    long db;
+    try (ResultSet rs = conn.statements[CLOCK].executeQuery()) {
+      rs.next();
+      db = rs.getLong(1);
+    }
+    long t1 = clock.nanos();
+    conn.offset = db - (t0 + (t1 - t0) / 2);
+    conn.offsetAt = t1;
+    return conn.offset;
   }
 
   @Override
