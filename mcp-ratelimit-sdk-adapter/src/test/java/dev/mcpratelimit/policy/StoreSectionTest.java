@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 
 /** The policy file's {@code store} section: parsed into a {@link StoreSection}, bad shapes located. */
 class StoreSectionTest {
-  private static final String RULES = "version: 1\ntools:\n  x:\n    rules:\n      - rateLimit: 5/minute\n";
+  private static final String RULES = "version: 1\ntools:\n  x:\n    rules:\n      - { name: r, rateLimit: 5/minute }\n";
 
   @Test
   void aStoreSectionIsReadAsKindAndLocation() {

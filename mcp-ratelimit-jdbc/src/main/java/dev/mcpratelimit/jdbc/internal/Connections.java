@@ -73,6 +73,29 @@ final class Connections implements AutoCloseable {
     return new Conn(raw, sql);
   }
 
+  /** Work on one borrowed connection. */
+  @FunctionalInterface
+  interface Work<T> {
+    T run(Conn c) throws SQLException;
+  }
+
+  /**
+   * Runs {@code work} on a borrowed connection, returned afterwards, or dropped when the work
+   * threw (the connection may be broken, or in the middle of a transaction).
+   */
+  <T> T use(Work<T> work) throws SQLException {
+    Conn c = borrow();
+    T result;
+    try {
+      result = work.run(c);
+    } catch (SQLException | RuntimeException e) {
+      discard(c);
+      throw e;
+    }
+    giveBack(c);
+    return result;
+  }
+
   /** Returns a healthy connection for reuse. */
   void giveBack(Conn c) {
     if (closed || !idle.offer(c)) {

@@ -175,30 +175,21 @@ public final class PostgresBackend implements Backend {
 
   @Override
   public long rowCount() throws SQLException {
-    Connections.Conn conn = connections.borrow();
-    try (ResultSet rs = conn.statements[COUNT].executeQuery()) {
-      rs.next();
-      long n = rs.getLong(1);
-      connections.giveBack(conn);
-      return n;
-    } catch (SQLException | RuntimeException ex) {
-      connections.discard(conn);
-      throw ex;
-    }
+    return connections.use(conn -> {
+      try (ResultSet rs = conn.statements[COUNT].executeQuery()) {
+        rs.next();
+        return rs.getLong(1);
+      }
+    });
   }
 
   @Override
   public void discard(Collection<Long> spaceIds) throws SQLException {
-    Connections.Conn conn = connections.borrow();
-    try {
+    connections.use(conn -> {
       PreparedStatement ps = conn.statements[DISCARD];
       ps.setArray(1, conn.connection.createArrayOf("bigint", spaceIds.toArray(new Long[0])));
-      ps.executeUpdate();
-      connections.giveBack(conn);
-    } catch (SQLException | RuntimeException ex) {
-      connections.discard(conn);
-      throw ex;
-    }
+      return ps.executeUpdate();
+    });
   }
 
   private static Array longs(Connection c, long[] values) throws SQLException {

@@ -109,13 +109,20 @@ public final class SqliteBackend implements Backend {
     return out;
   }
 
+  /** Runs {@code work} on the store's connection, one call at a time. */
+  private <T> T locked(Connections.Work<T> work) throws SQLException {
+    lock.lock();
+    try {
+      return connections.use(work);
+    } finally {
+      lock.unlock();
+    }
+  }
+
   @Override
   public boolean acquire(Entries e, Batch batch, int reap, @Nullable Clock live) throws SQLException {
-    int n = e.size();
-    lock.lock();
-    Connections.Conn conn = null;
-    try {
-      conn = connections.borrow();
+    return locked(conn -> {
+      int n = e.size();
       conn.statements[BEGIN].execute();
       long now = live == null ? e.now : Math.max(e.now, live.nanos()); // live: when the write lock is held
       PreparedStatement select = conn.statements[SELECT];
@@ -147,24 +154,13 @@ public final class SqliteBackend implements Backend {
         wrote |= d.executeUpdate() > 0;
       }
       conn.statements[wrote ? COMMIT : ROLLBACK].execute();
-      connections.giveBack(conn);
       return all;
-    } catch (SQLException | RuntimeException ex) {
-      if (conn != null) {
-        connections.discard(conn);
-      }
-      throw ex;
-    } finally {
-      lock.unlock();
-    }
+    });
   }
 
   @Override
   public void settle(Entries e, long now, boolean permitsOnly) throws SQLException {
-    lock.lock();
-    Connections.Conn conn = null;
-    try {
-      conn = connections.borrow();
+    locked(conn -> {
       conn.statements[BEGIN].execute();
       RowState r = row(0);
       boolean wrote = false;
@@ -180,46 +176,23 @@ public final class SqliteBackend implements Backend {
         }
       }
       conn.statements[wrote ? COMMIT : ROLLBACK].execute();
-      connections.giveBack(conn);
-    } catch (SQLException | RuntimeException ex) {
-      if (conn != null) {
-        connections.discard(conn);
-      }
-      throw ex;
-    } finally {
-      lock.unlock();
-    }
+      return null;
+    });
   }
 
   @Override
   public long rowCount() throws SQLException {
-    lock.lock();
-    Connections.Conn conn = null;
-    try {
-      conn = connections.borrow();
-      long count;
+    return locked(conn -> {
       try (ResultSet rs = conn.statements[COUNT].executeQuery()) {
         rs.next();
-        count = rs.getLong(1);
+        return rs.getLong(1);
       }
-      connections.giveBack(conn);
-      return count;
-    } catch (SQLException | RuntimeException ex) {
-      if (conn != null) {
-        connections.discard(conn);
-      }
-      throw ex;
-    } finally {
-      lock.unlock();
-    }
+    });
   }
 
   @Override
   public void discard(Collection<Long> spaceIds) throws SQLException {
-    lock.lock();
-    Connections.Conn conn = null;
-    try {
-      conn = connections.borrow();
+    locked(conn -> {
       conn.statements[BEGIN].execute();
       try (PreparedStatement d = conn.connection.prepareStatement("DELETE FROM mcp_ratelimit_state WHERE space = ?")) {
         for (long id : spaceIds) {
@@ -228,15 +201,8 @@ public final class SqliteBackend implements Backend {
         }
       }
       conn.statements[COMMIT].execute();
-      connections.giveBack(conn);
-    } catch (SQLException | RuntimeException ex) {
-      if (conn != null) {
-        connections.discard(conn);
-      }
-      throw ex;
-    } finally {
-      lock.unlock();
-    }
+      return null;
+    });
   }
 
   @Override
