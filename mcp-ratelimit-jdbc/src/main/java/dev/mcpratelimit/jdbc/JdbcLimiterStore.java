@@ -201,6 +201,7 @@ public final class JdbcLimiterStore implements LimiterStore {
   }
 
   /** @return {@value #MAX_COST}: costs and limits are 64-bit integers in the database too */
+  @Override
   public long maxCost() {
     return MAX_COST;
   }
