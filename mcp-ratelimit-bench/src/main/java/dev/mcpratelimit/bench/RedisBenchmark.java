@@ -80,13 +80,7 @@ public class RedisBenchmark {
   public void tearDown() {
     String problem = null;
     try {
-      long denied = oursFailures.denied.sum();
-      long errors = oursFailures.storeErrors.sum();
-      long refused = bucket4jRefused.sum();
-      if (denied + errors + refused > 0) {
-        problem = String.format("expected only grants, but ours denied %d (%d store errors, last: %s)"
-            + " and Bucket4j refused %d", denied, errors, oursFailures.lastError, refused);
-      }
+      problem = oursFailures.problem(bucket4jRefused.sum());
       System.out.printf("%nRedis keys at teardown: %d%n", redis.dbSize());
       ours.store().close();
       bucket4j.close();

@@ -135,6 +135,20 @@ final class RedisFixture implements AutoCloseable {
       storeErrors.increment();
       lastError = error;
     }
+
+    /**
+     * @param refused the peer's refused decisions
+     * @return what went wrong in a run that expects only grants, or {@code null}
+     */
+    @org.jspecify.annotations.Nullable String problem(long refused) {
+      long d = denied.sum();
+      long errors = storeErrors.sum();
+      if (d + errors + refused == 0) {
+        return null;
+      }
+      return String.format("expected only grants, but ours denied %d (%d store errors, last: %s)"
+          + " and Bucket4j refused %d", d, errors, lastError, refused);
+    }
   }
 
   /**

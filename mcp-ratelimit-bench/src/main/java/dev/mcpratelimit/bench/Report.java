@@ -118,18 +118,9 @@ public final class Report {
       sb.append(String.format(Locale.ROOT, "- Two threads on one key: %.1f × Bucket4j's throughput.%n",
           bg2.nanos() / g2.nanos()));
     }
-    Result ro = find(all, "RedisBenchmark", "ours");
-    Result rb = find(all, "RedisBenchmark", "bucket4j");
-    Result co = find(all, "RedisCommandCount", "ours");
-    Result cb = find(all, "RedisCommandCount", "bucket4j");
-    if (ro != null && rb != null) {
-      sb.append(String.format(Locale.ROOT, "- On Redis: %.1f × Bucket4j-Lettuce's decisions per second",
-          toOpsPerSecond(ro.score(), ro.unit()) / toOpsPerSecond(rb.score(), rb.unit())));
-      if (co != null && cb != null) {
-        sb.append(String.format(Locale.ROOT, ", %.0f command per decision against its %.1f", co.score(), cb.score()));
-      }
-      sb.append(String.format(Locale.ROOT, " (3 stacked rules).%n"));
-    }
+    storeSummary(sb, all, "On Redis", "RedisBenchmark", "RedisCommandCount", "Bucket4j-Lettuce", "command");
+    storeSummary(sb, all, "On PostgreSQL", "PostgresBenchmark", "PostgresStatementCount", "Bucket4j-PostgreSQL",
+        "round trip");
     Result bare = find(all, "McpCallBenchmark", "bare");
     Result hb = find(all, "McpCallBenchmark", "handlerBare");
     Result hw = find(all, "McpCallBenchmark", "handlerWrapped");
@@ -247,6 +238,8 @@ public final class Report {
     rows.add(mcp(all));
     rows.add(redisCommands(all));
     rows.add(redisThroughput(all));
+    rows.add(postgresRoundTrips(all));
+    rows.add(postgresThroughput(all));
     rows.add(estimate(all));
     return rows;
   }
@@ -427,22 +420,57 @@ public final class Report {
     return out.stream().mapToDouble(Double::doubleValue).toArray();
   }
 
-  private static String[] redisCommands(Map<String, Result> all) {
-    String t = "Redis: commands per decision, 3 rules: exactly 1";
-    Result ours = find(all, "RedisCommandCount", "ours");
-    if (ours == null) {
-      return row(t, NOT_MEASURED, "—");
+  /** The summary line of a remote store: decisions/s against the peer's, and what each decision sends. */
+  private static void storeSummary(StringBuilder sb, Map<String, Result> all, String where, String throughput,
+      String count, String peer, String what) {
+    Result ro = find(all, throughput, "ours");
+    Result rb = find(all, throughput, "bucket4j");
+    Result co = find(all, count, "ours");
+    Result cb = find(all, count, "bucket4j");
+    if (ro != null && rb != null) {
+      sb.append(String.format(Locale.ROOT, "- %s: %.1f × %s's decisions per second", where,
+          toOpsPerSecond(ro.score(), ro.unit()) / toOpsPerSecond(rb.score(), rb.unit()), peer));
+      if (co != null && cb != null) {
+        sb.append(String.format(Locale.ROOT, ", %.0f %s per decision against its %.1f", co.score(), what, cb.score()));
+      }
+      sb.append(String.format(Locale.ROOT, " (3 stacked rules).%n"));
     }
-    Result b4j = find(all, "RedisCommandCount", "bucket4j");
-    String m = String.format(Locale.ROOT, "%.2f%s", ours.score(),
-        b4j == null ? "" : String.format(Locale.ROOT, " (Bucket4j-Lettuce: %.2f)", b4j.score()));
-    return row(t, m, Math.abs(ours.score() - 1) < 0.005 ? "**met**" : "**missed**");
+  }
+
+  private static String[] redisCommands(Map<String, Result> all) {
+    return perDecision(all, "Redis: commands per decision, 3 rules: exactly 1", "RedisCommandCount", "Bucket4j-Lettuce");
   }
 
   private static String[] redisThroughput(Map<String, Result> all) {
-    String t = "Redis: decisions/s vs Bucket4j-Lettuce, same server, 16 callers: ≥ 2 ×";
-    Result ours = find(all, "RedisBenchmark", "ours");
-    Result b4j = find(all, "RedisBenchmark", "bucket4j");
+    return throughput(all, "Redis: decisions/s vs Bucket4j-Lettuce, same server, 16 callers: ≥ 2 ×", "RedisBenchmark");
+  }
+
+  private static String[] postgresRoundTrips(Map<String, Result> all) {
+    return perDecision(all, "PostgreSQL: round trips per decision, 3 rules: exactly 1", "PostgresStatementCount",
+        "Bucket4j-PostgreSQL");
+  }
+
+  private static String[] postgresThroughput(Map<String, Result> all) {
+    return throughput(all, "PostgreSQL: decisions/s vs Bucket4j-PostgreSQL, same server, 16 callers: ≥ 2 ×",
+        "PostgresBenchmark");
+  }
+
+  /** A "exactly 1 per decision" row from a count program's {@code ours} and {@code bucket4j}. */
+  private static String[] perDecision(Map<String, Result> all, String t, String bench, String peer) {
+    Result ours = find(all, bench, "ours");
+    if (ours == null) {
+      return row(t, NOT_MEASURED, "—");
+    }
+    Result b4j = find(all, bench, "bucket4j");
+    String m = String.format(Locale.ROOT, "%.2f%s", ours.score(),
+        b4j == null ? "" : String.format(Locale.ROOT, " (%s: %.2f)", peer, b4j.score()));
+    return row(t, m, Math.abs(ours.score() - 1) < 0.005 ? "**met**" : "**missed**");
+  }
+
+  /** A "≥ 2 × the peer's decisions/s" row from a JMH benchmark's {@code ours} and {@code bucket4j}. */
+  private static String[] throughput(Map<String, Result> all, String t, String bench) {
+    Result ours = find(all, bench, "ours");
+    Result b4j = find(all, bench, "bucket4j");
     if (ours == null || b4j == null) {
       return row(t, NOT_MEASURED, "—");
     }

@@ -19,7 +19,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
 /**
  * The whole benchmark suite in one command: every JMH benchmark of this module (with the GC
  * profiler, for B/op), then the programs that measure what JMH does not (retained bytes per key,
- * Redis commands per decision, the sliding-window estimate's error), each writing JMH-shaped JSON
+ * Redis commands and PostgreSQL round trips per decision, the sliding-window estimate's error), each writing JMH-shaped JSON
  * into one directory; then {@link Report} turns that directory into the results table and chart.
  *
  * <p>Run (builds first, then runs the short mode, ~15 minutes on 2 cores):
@@ -54,7 +54,7 @@ public final class Suite {
 
   /** JMH benchmark classes, in run order. */
   private static final List<String> JMH = List.of(
-      "SingleKeyBenchmark", "EngineBenchmark", "McpCallBenchmark", "RedisBenchmark");
+      "SingleKeyBenchmark", "EngineBenchmark", "McpCallBenchmark", "RedisBenchmark", "PostgresBenchmark");
 
   /** A measurement program: main class, JVM options, arguments before the output file. */
   private record Program(String name, List<String> jvmArgs, List<String> args, String output) {}
@@ -62,6 +62,7 @@ public final class Suite {
   private static final List<Program> PROGRAMS = List.of(
       new Program("KeyFootprint", List.of("-Xmx4g"), List.of("1000000", "--json"), "footprint.json"),
       new Program("RedisCommandCount", List.of(), List.of(), "redis-commands.json"),
+      new Program("PostgresStatementCount", List.of(), List.of(), "postgres-round-trips.json"),
       new Program("EstimateError", List.of(), List.of(), "estimate-error.json"));
 
   /**

@@ -110,7 +110,8 @@ public final class McpRateLimiting {
   /**
    * Starts from a loaded policy file, applying every setting it holds: its policy and its
    * {@code defaults.denial} (a later {@link Builder#denialMode} call overrides the file's). The
-   * limiter keeps state in memory and logs as {@link #builder(RateLimitPolicy)} does; the file's
+   * limiter keeps state in memory (or in the file's {@code store} section's store, e.g. an SQLite
+   * file with mcp-ratelimit-jdbc on the class path) and logs as {@link #builder(RateLimitPolicy)} does; the file's
    * warnings are logged at WARN once, now. To share a store, build the limiter yourself and call
    * {@code builder(limiter).denialMode(file.denialMode())}.
    *
@@ -125,6 +126,11 @@ public final class McpRateLimiting {
     Objects.requireNonNull(file, "file");
     for (Problem w : file.warnings()) {
       WARNINGS.warn("policy warning: {}", w);
+    }
+    if (file.store() != null) { // the file's store section: state where it says (opened once, kept open)
+      RateLimiter limiter = RateLimiter.builder(file.policy()).store(file.store().open())
+          .listener(new LogListener(Clock.system())).build();
+      return new Builder(null, limiter).denialMode(file.denialMode());
     }
     return new Builder(file.policy(), null).denialMode(file.denialMode());
   }

@@ -9,6 +9,7 @@ import dev.mcpratelimit.mcp.DenialMode;
 import dev.mcpratelimit.policy.PolicyException;
 import dev.mcpratelimit.policy.PolicyFile;
 import dev.mcpratelimit.policy.Problem;
+import dev.mcpratelimit.policy.StoreSection;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -21,7 +22,7 @@ import org.jspecify.annotations.Nullable;
  */
 public final class PolicyReader {
   private static final Set<String> TOP = Set.of("version", "description", "defaults", "unlisted", "default", "hide",
-      "tools", "resources", "prompts", "failureMode");
+      "tools", "resources", "prompts", "failureMode", "store");
   private static final Set<String> DEFAULTS = Set.of("key", "onMissingIdentity", "denial", "mode");
   private static final Set<String> TARGET = Set.of("cost", "rules");
 
@@ -90,10 +91,33 @@ public final class PolicyReader {
     section(m.entries.get("tools"), "tools", CallContext.Method.TOOLS_CALL, policy, rules);
     section(m.entries.get("resources"), "resources", CallContext.Method.RESOURCES_READ, policy, rules);
     section(m.entries.get("prompts"), "prompts", CallContext.Method.PROMPTS_GET, policy, rules);
+    StoreSection store = store(m.entries.get("store"));
     if (!r.problems.isEmpty()) {
       return null;
     }
-    return new PolicyFile(r.source, policy.build(), denial[0], r.warnings);
+    return new PolicyFile(r.source, policy.build(), denial[0], r.warnings, store);
+  }
+
+  /** {@code store: { <kind>: <location> }}: one entry, its value a non-empty text. */
+  private @Nullable StoreSection store(@Nullable Node n) {
+    if (n == null) {
+      return null;
+    }
+    if (!(n instanceof Node.MapNode m) || m.entries.size() != 1) {
+      r.problem(n, "store", "expected one entry such as {file: ratelimit.db} or {jdbc: <JDBC URL>}, but found "
+          + Reading.describe(n));
+      return null;
+    }
+    Map.Entry<String, Node> e = m.entries.entrySet().iterator().next();
+    String location = r.text(e.getValue(), "store." + e.getKey());
+    if (location == null) {
+      return null;
+    }
+    if (location.isBlank()) {
+      r.problem(e.getValue(), "store." + e.getKey(), "must not be empty");
+      return null;
+    }
+    return new StoreSection(e.getKey(), location);
   }
 
   private void version(Node.MapNode m) {
