@@ -10,10 +10,8 @@ import dev.mcpratelimit.RateLimiter;
 import dev.mcpratelimit.mcp.internal.Denials;
 import dev.mcpratelimit.mcp.internal.LogListener;
 import io.modelcontextprotocol.common.McpTransportContext;
-import io.modelcontextprotocol.server.McpAsyncListFilter;
 import io.modelcontextprotocol.server.McpServerFeatures;
 import io.modelcontextprotocol.server.McpStatelessServerFeatures;
-import io.modelcontextprotocol.server.McpSyncListFilter;
 import io.modelcontextprotocol.spec.McpError;
 import io.modelcontextprotocol.spec.McpSchema;
 import java.time.Duration;
@@ -38,7 +36,7 @@ import reactor.core.scheduler.Schedulers;
  * <pre>{@code
  * McpRateLimiting limits = McpRateLimiting.builder(policy).build();
  * McpServer.sync(transport).tools(limits.wrapSyncTools(tools))
- *     .addToolFilter(limits.toolFilter()).build();
+ *     .addToolFilter(McpToolFilters.sync(limits)).build();   // SDK 2.1+; omit on 2.0
  * }</pre>
  *
  * <p>For each call it builds a {@link CallContext} (tool name, arguments; {@code session} and
@@ -57,6 +55,9 @@ import reactor.core.scheduler.Schedulers;
  *       async handlers are delayed with Reactor and never block a thread;
  *   <li>a handler throwing {@link UpstreamThrottledException} backs off that scope.
  * </ul>
+ *
+ * <p>Works on MCP SDK 2.0.x and 2.1.x: no type of this class names an API that only 2.1 has; the
+ * {@code tools/list} filters (2.1 and later) are in {@link McpToolFilters}.
  *
  * <p>Immutable and thread-safe; one per server.
  */
@@ -144,8 +145,8 @@ public final class McpRateLimiting {
 
   /**
    * Wraps every tool. Hidden tools stay registered, so a direct call to one is answered with a
-   * "hidden by policy" denial; register {@link #toolFilter()} to remove them from
-   * {@code tools/list}.
+   * "hidden by policy" denial; on MCP SDK 2.1 and later register {@link McpToolFilters#sync} to
+   * remove them from {@code tools/list}.
    *
    * @param specs tools
    * @return the tools, rate-limited
@@ -237,14 +238,15 @@ public final class McpRateLimiting {
     return out;
   }
 
-  /** @return a {@code tools/list} filter hiding the tools the current policy hides */
-  public McpSyncListFilter<McpSchema.Tool> toolFilter() {
-    return (ctx, tool) -> !limiter.policy().isHidden(tool.name());
-  }
-
-  /** @return the async form of {@link #toolFilter()} */
-  public McpAsyncListFilter<McpSchema.Tool> asyncToolFilter() {
-    return (ctx, tool) -> Mono.just(!limiter.policy().isHidden(tool.name()));
+  /**
+   * Whether the current policy hides a tool: hidden tools stay registered and a direct call is
+   * denied; {@link McpToolFilters} (MCP SDK 2.1 and later) also removes them from {@code tools/list}.
+   *
+   * @param toolName the tool's name
+   * @return true if the policy hides it
+   */
+  public boolean isHidden(String toolName) {
+    return limiter.policy().isHidden(toolName);
   }
 
   // ------------------------------------------------------------------ resources and prompts
