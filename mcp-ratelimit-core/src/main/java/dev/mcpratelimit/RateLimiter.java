@@ -95,8 +95,10 @@ public interface RateLimiter {
    * @param call the call whose scope value is resolved
    * @param scope the dimension
    * @param duration how long, positive
+   * @return the denial to answer the triggering call with ({@link DenialReason#BACKOFF}, the same
+   *     fields and text later calls in the scope get, not waitable)
    */
-  void backoff(CallContext call, KeyResolver scope, Duration duration);
+  Decision.Denied backoff(CallContext call, KeyResolver scope, Duration duration);
 
   /** @return the current policy */
   RateLimitPolicy policy();

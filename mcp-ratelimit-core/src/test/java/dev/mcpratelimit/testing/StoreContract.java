@@ -880,15 +880,13 @@ public abstract class StoreContract {
       RateLimiter l = limiter(RateLimitPolicy.builder().rule(rule).build());
       CallContext c = call("x", "alice-" + spec.getClass().getSimpleName() + spec.hashCode());
       Decision.Denied d = denied(l.acquire(c));
-      assertEquals(DenialReason.RATE_LIMITED, d.reason(), spec.toString());
+      assertEquals(DenialReason.INVALID_COST, d.reason(), "a cost that can never fit: " + spec);
       assertEquals(Probe.NEVER, d.retryAfterNanos(), "waiting cannot help: " + spec);
       assertNull(d.retryAfter());
       assertFalse(d.waitable());
       assertEquals(4, d.cost());
-      assertEquals(3, d.limit());
-      if (!(spec instanceof LimitSpec.Concurrency)) {
-        assertTrue(d.message().contains("Cost 4 exceeds the limit of 3"), d.message());
-      }
+      assertNull(d.limit(), "not about a budget");
+      assertEquals("Rule 'r': a cost of 4 exceeds the rule's whole limit of 3 and can never be granted", d.message());
       long before = clock.nanos();
       Decision blocking = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> l.acquireBlocking(c));
       assertEquals(Probe.NEVER, denied(blocking).retryAfterNanos());

@@ -3,7 +3,6 @@ package dev.mcpratelimit.mcp;
 import dev.mcpratelimit.CallContext;
 import dev.mcpratelimit.Clock;
 import dev.mcpratelimit.Decision;
-import dev.mcpratelimit.DenialReason;
 import dev.mcpratelimit.KeyResolver;
 import dev.mcpratelimit.RateLimitPolicy;
 import dev.mcpratelimit.RateLimiter;
@@ -470,11 +469,7 @@ public final class McpRateLimiting {
   }
 
   private Decision.Denied backoff(CallContext call, UpstreamThrottledException u) {
-    limiter.backoff(call, u.scope(), u.retryAfter());
-    long retry = u.retryAfter().toNanos();
-    return new Decision.Denied(DenialReason.BACKOFF, "upstream", u.scope().dimensions(), -1, null, 0, 0, retry,
-        Clock.toInstant(limiter.clock().nanos() + retry),
-        "The upstream service is throttling this " + String.join(" and ", u.scope().dimensions()), false);
+    return limiter.backoff(call, u.scope(), u.retryAfter()); // the engine's denial, text and all
   }
 
   private static void settleFailed(Decision.Granted g, boolean refund) {
