@@ -31,7 +31,13 @@ import org.springframework.stereotype.Component;
  * <pre>./mvnw -q -Pdemo -pl mcp-ratelimit-spring-boot-starter -am verify -DskipTests</pre>
  */
 @SpringBootConfiguration
-@EnableAutoConfiguration
+// the starter's tests put Spring Security on this class path; the example runs without it
+@EnableAutoConfiguration(excludeName = {
+    "org.springframework.boot.security.autoconfigure.SecurityAutoConfiguration",
+    "org.springframework.boot.security.autoconfigure.UserDetailsServiceAutoConfiguration",
+    "org.springframework.boot.security.autoconfigure.web.servlet.ServletWebSecurityAutoConfiguration",
+    "org.springframework.boot.security.autoconfigure.web.servlet.SecurityFilterAutoConfiguration",
+    "org.springframework.boot.security.autoconfigure.actuate.web.servlet.ManagementWebSecurityAutoConfiguration"})
 @Import(SpringAiExample.Tools.class)
 public class SpringAiExample {
   /** The application's tools, as any Spring AI server declares them. */
@@ -60,6 +66,7 @@ public class SpringAiExample {
         "server.port=" + (serve ? 8080 : 0),
         "spring.main.banner-mode=off",
         "logging.level.root=WARN",
+        "logging.level.dev.mcpratelimit=WARN",
         "spring.ai.mcp.server.protocol=STREAMABLE",
         "mcp.ratelimit.policy=classpath:example-policy.yaml",
         // a localhost demo without authentication: the caller names itself (see the trust warning)
