@@ -11,6 +11,7 @@ import dev.mcpratelimit.RateLimiter;
 import dev.mcpratelimit.Rule;
 import dev.mcpratelimit.mcp.IdentityExtractor;
 import dev.mcpratelimit.mcp.McpRateLimiting;
+import dev.mcpratelimit.mcp.McpToolFilters;
 import dev.mcpratelimit.spi.LimiterStore;
 import io.modelcontextprotocol.client.McpClient;
 import io.modelcontextprotocol.client.McpSyncClient;
@@ -180,7 +181,7 @@ public class McpCallBenchmark {
     server = McpServer.sync(transport).serverInfo("bench", "1")
         .capabilities(McpSchema.ServerCapabilities.builder().tools(true).build())
         .tools(List.of(bare, wrapped))
-        .addToolFilter(limits.toolFilter())
+        .addToolFilter(McpToolFilters.sync(limits))
         .build();
     TOMCAT_LOG.setLevel(java.util.logging.Level.SEVERE);
     tomcatDir = Files.createTempDirectory("mcp-bench-tomcat");

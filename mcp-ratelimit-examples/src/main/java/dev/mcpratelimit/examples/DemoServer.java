@@ -7,6 +7,7 @@ import dev.mcpratelimit.RateLimitListener;
 import dev.mcpratelimit.RateLimiter;
 import dev.mcpratelimit.mcp.IdentityExtractor;
 import dev.mcpratelimit.mcp.McpRateLimiting;
+import dev.mcpratelimit.mcp.McpToolFilters;
 import dev.mcpratelimit.policy.PolicyFile;
 import dev.mcpratelimit.policy.PolicyLoader;
 import io.modelcontextprotocol.json.McpJsonDefaults;
@@ -156,7 +157,7 @@ public final class DemoServer implements AutoCloseable {
         .build();
     server = McpServer.sync(transport).serverInfo("mcp-ratelimit-demo", "0.1.0")
         .capabilities(McpSchema.ServerCapabilities.builder().tools(true).build())
-        .tools(tools).addToolFilter(limits.toolFilter()).build();
+        .tools(tools).addToolFilter(McpToolFilters.sync(limits)).build();
     tomcat = new Tomcat();
     tomcat.setBaseDir(Files.createTempDirectory("mcp-ratelimit-demo").toString());
     tomcat.setPort(port);
@@ -177,7 +178,7 @@ public final class DemoServer implements AutoCloseable {
     StdioServerTransportProvider transport = new StdioServerTransportProvider(McpJsonDefaults.getMapper());
     server = McpServer.sync(transport).serverInfo("mcp-ratelimit-demo", "0.1.0")
         .capabilities(McpSchema.ServerCapabilities.builder().tools(true).build())
-        .tools(tools).addToolFilter(limits.toolFilter()).build();
+        .tools(tools).addToolFilter(McpToolFilters.sync(limits)).build();
   }
 
   @Override

@@ -11,6 +11,7 @@ import dev.mcpratelimit.Rule;
 import dev.mcpratelimit.WindowUnit;
 import dev.mcpratelimit.mcp.IdentityExtractor;
 import dev.mcpratelimit.mcp.McpRateLimiting;
+import dev.mcpratelimit.mcp.McpToolFilters;
 import dev.mcpratelimit.micrometer.RateLimitMetrics;
 import dev.mcpratelimit.policy.PolicyFile;
 import dev.mcpratelimit.policy.PolicyLoader;
@@ -38,7 +39,7 @@ final class ReadmeExamples {
       List<McpServerFeatures.SyncToolSpecification> tools) {
     PolicyFile policy = PolicyLoader.load(Path.of("policy.yaml"));   // rules, denial mode, ...; or build a RateLimitPolicy in code
     McpRateLimiting limits = McpRateLimiting.builder(policy).build();
-    return McpServer.sync(transport).tools(limits.wrapSyncTools(tools)).addToolFilter(limits.toolFilter()).build();
+    return McpServer.sync(transport).tools(limits.wrapSyncTools(tools)).addToolFilter(McpToolFilters.sync(limits)).build();
   }
 
   /** README: identity from gateway headers for the servlet transports. */
@@ -52,7 +53,7 @@ final class ReadmeExamples {
   static Object asyncServer(HttpServletStreamableServerTransportProvider transport, RateLimitPolicy policy,
       List<McpServerFeatures.AsyncToolSpecification> tools) {
     McpRateLimiting limits = McpRateLimiting.builder(policy).build();
-    return McpServer.async(transport).tools(limits.wrapAsyncTools(tools)).addToolFilter(limits.asyncToolFilter()).build();
+    return McpServer.async(transport).tools(limits.wrapAsyncTools(tools)).addToolFilter(McpToolFilters.async(limits)).build();
   }
 
   /** A stateless server: identity comes from the transport context only. */
@@ -60,7 +61,7 @@ final class ReadmeExamples {
     HttpServletStatelessServerTransport transport = HttpServletStatelessServerTransport.builder()
         .contextExtractor(IdentityExtractor.builder().header("X-Tenant-Id", "tenant").build()).build();
     McpRateLimiting limits = McpRateLimiting.builder(policy).build();
-    return McpServer.sync(transport).tools(limits.wrapStatelessSyncTools(tools)).addToolFilter(limits.toolFilter()).build();
+    return McpServer.sync(transport).tools(limits.wrapStatelessSyncTools(tools)).addToolFilter(McpToolFilters.sync(limits)).build();
   }
 
   /** README "The engine, programmatically". */

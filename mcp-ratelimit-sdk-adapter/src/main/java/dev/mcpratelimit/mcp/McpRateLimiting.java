@@ -12,10 +12,8 @@ import dev.mcpratelimit.mcp.internal.NameCheck;
 import dev.mcpratelimit.policy.PolicyFile;
 import dev.mcpratelimit.policy.Problem;
 import io.modelcontextprotocol.common.McpTransportContext;
-import io.modelcontextprotocol.server.McpAsyncListFilter;
 import io.modelcontextprotocol.server.McpServerFeatures;
 import io.modelcontextprotocol.server.McpStatelessServerFeatures;
-import io.modelcontextprotocol.server.McpSyncListFilter;
 import io.modelcontextprotocol.spec.McpError;
 import io.modelcontextprotocol.spec.McpSchema;
 import java.time.Duration;
@@ -40,7 +38,7 @@ import reactor.core.scheduler.Schedulers;
  * <pre>{@code
  * McpRateLimiting limits = McpRateLimiting.builder(policy).build();
  * McpServer.sync(transport).tools(limits.wrapSyncTools(tools))
- *     .addToolFilter(limits.toolFilter()).build();
+ *     .addToolFilter(McpToolFilters.sync(limits)).build();   // SDK 2.1+; omit on 2.0
  * }</pre>
  *
  * <p>For each call it builds a {@link CallContext} (tool name, arguments; {@code session} and
@@ -59,6 +57,9 @@ import reactor.core.scheduler.Schedulers;
  *       async handlers are delayed with Reactor and never block a thread;
  *   <li>a handler throwing {@link UpstreamThrottledException} backs off that scope.
  * </ul>
+ *
+ * <p>Works on MCP SDK 2.0.x and 2.1.x: no type of this class names an API that only 2.1 has; the
+ * {@code tools/list} filters (2.1 and later) are in {@link McpToolFilters}.
  *
  * <p>Thread-safe; one per server. Its settings are fixed when built, except the policy and the
  * denial mode, which {@link #update(PolicyFile)} (and so a policy reloader) replaces.
@@ -200,8 +201,8 @@ public final class McpRateLimiting {
 
   /**
    * Wraps every tool. Hidden tools stay registered, so a direct call to one is answered with a
-   * "hidden by policy" denial; register {@link #toolFilter()} to remove them from
-   * {@code tools/list}.
+   * "hidden by policy" denial; on MCP SDK 2.1 and later register {@link McpToolFilters#sync} to
+   * remove them from {@code tools/list}.
    *
    * <p>Then checks the policy against every tool wrapped so far: a rule (or {@code hide} entry)
    * naming a tool the server does not register is logged at WARN with the closest registered
@@ -307,14 +308,15 @@ public final class McpRateLimiting {
     return out;
   }
 
-  /** @return a {@code tools/list} filter hiding the tools the current policy hides */
-  public McpSyncListFilter<McpSchema.Tool> toolFilter() {
-    return (ctx, tool) -> !limiter.policy().isHidden(tool.name());
-  }
-
-  /** @return the async form of {@link #toolFilter()} */
-  public McpAsyncListFilter<McpSchema.Tool> asyncToolFilter() {
-    return (ctx, tool) -> Mono.just(!limiter.policy().isHidden(tool.name()));
+  /**
+   * Whether the current policy hides a tool: hidden tools stay registered and a direct call is
+   * denied; {@link McpToolFilters} (MCP SDK 2.1 and later) also removes them from {@code tools/list}.
+   *
+   * @param toolName the tool's name
+   * @return true if the policy hides it
+   */
+  public boolean isHidden(String toolName) {
+    return limiter.policy().isHidden(toolName);
   }
 
   // ------------------------------------------------------------------ resources and prompts

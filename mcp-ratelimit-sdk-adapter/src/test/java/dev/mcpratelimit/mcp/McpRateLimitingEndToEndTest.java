@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.DisabledIf;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -132,8 +133,18 @@ class McpRateLimitingEndToEndTest {
     }
   }
 
+  /**
+   * On MCP SDK 2.0 (mcp-ratelimit-sdk20-tests) the sync HTTP client ended its session ("MCP session
+   * with server terminated") on the call after a throwing handler, in two runs of three under load;
+   * SDK 2.1 recovers. Refunds on 2.0 are therefore not checked end to end.
+   */
+  static boolean sdk20() {
+    return !McpToolFilters.available();
+  }
+
   @ParameterizedTest
   @EnumSource(ScenarioFixture.Target.class)
+  @DisabledIf(value = "sdk20", disabledReason = "SDK 2.0's HTTP client ends its session after a throwing handler")
   void failedCallsAreRefunded(ScenarioFixture.Target target) throws Exception {
     try (ScenarioFixture f = target.open(DenialMode.RESULT)) {
       McpSyncClient c = f.client("alice", "acme");
@@ -161,7 +172,8 @@ class McpRateLimitingEndToEndTest {
       McpSyncClient c = f.client("alice", "acme");
       List<String> names = c.listTools().tools().stream().map(McpSchema.Tool::name).toList();
       assertTrue(names.contains("echo"));
-      assertFalse(names.contains("delete_repository"), names.toString());
+      // SDK 2.1+ filters tools/list; SDK 2.0 has no filter API, so the hidden tool stays listed there
+      assertEquals(!McpToolFilters.available(), names.contains("delete_repository"), names.toString());
       McpSchema.CallToolResult r = call(c, "delete_repository");
       assertTrue(r.isError());
       assertEquals("hidden", structured(r).get("error"));

@@ -101,27 +101,33 @@ final class McpServerFixture implements ScenarioFixture {
     if (kind == Kind.STATELESS) {
       HttpServletStatelessServerTransport t = HttpServletStatelessServerTransport.builder()
           .messageEndpoint("/mcp").contextExtractor(identity).build();
-      server = McpServer.sync(t).serverInfo("fixture", "1")
+      var b = McpServer.sync(t).serverInfo("fixture", "1")
           .capabilities(McpSchema.ServerCapabilities.builder().tools(true).build())
-          .tools(limits.wrapStatelessSyncTools(DemoTools.statelessTools(handlerCalls)))
-          .addToolFilter(limits.toolFilter())
-          .build();
+          .tools(limits.wrapStatelessSyncTools(DemoTools.statelessTools(handlerCalls)));
+      if (McpToolFilters.available()) { // SDK 2.1+; the suite also runs on 2.0 (mcp-ratelimit-sdk20-tests)
+        b.addToolFilter(McpToolFilters.sync(limits));
+      }
+      server = b.build();
       servlet = t;
     } else {
       HttpServletStreamableServerTransportProvider t = HttpServletStreamableServerTransportProvider.builder()
           .mcpEndpoint("/mcp").contextExtractor(identity).build();
       if (kind == Kind.SYNC) {
-        server = McpServer.sync(t).serverInfo("fixture", "1")
+        var b = McpServer.sync(t).serverInfo("fixture", "1")
             .capabilities(McpSchema.ServerCapabilities.builder().tools(true).build())
-            .tools(limits.wrapSyncTools(DemoTools.syncTools(handlerCalls)))
-            .addToolFilter(limits.toolFilter())
-            .build();
+            .tools(limits.wrapSyncTools(DemoTools.syncTools(handlerCalls)));
+        if (McpToolFilters.available()) {
+          b.addToolFilter(McpToolFilters.sync(limits));
+        }
+        server = b.build();
       } else {
-        server = McpServer.async(t).serverInfo("fixture", "1")
+        var b = McpServer.async(t).serverInfo("fixture", "1")
             .capabilities(McpSchema.ServerCapabilities.builder().tools(true).build())
-            .tools(limits.wrapAsyncTools(hooks.asyncTools() != null ? hooks.asyncTools() : DemoTools.asyncTools(handlerCalls)))
-            .addToolFilter(limits.asyncToolFilter())
-            .build();
+            .tools(limits.wrapAsyncTools(hooks.asyncTools() != null ? hooks.asyncTools() : DemoTools.asyncTools(handlerCalls)));
+        if (McpToolFilters.available()) {
+          b.addToolFilter(McpToolFilters.async(limits));
+        }
+        server = b.build();
       }
       servlet = t;
     }

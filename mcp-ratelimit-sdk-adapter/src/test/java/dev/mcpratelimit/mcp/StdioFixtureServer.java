@@ -61,13 +61,19 @@ final class StdioFixtureServer {
     if (async) {
       List<McpServerFeatures.AsyncToolSpecification> tools = new ArrayList<>(limits.wrapAsyncTools(DemoTools.asyncTools(handlerCalls)));
       tools.addAll(DemoTools.asyncControlTools(clock, handlerCalls, callers));
-      McpServer.async(transport).serverInfo("stdio-fixture", "1").capabilities(caps)
-          .tools(tools).addToolFilter(limits.asyncToolFilter()).build();
+      var server = McpServer.async(transport).serverInfo("stdio-fixture", "1").capabilities(caps).tools(tools);
+      if (McpToolFilters.available()) {
+        server.addToolFilter(McpToolFilters.async(limits));
+      }
+      server.build();
     } else {
       List<McpServerFeatures.SyncToolSpecification> tools = new ArrayList<>(limits.wrapSyncTools(DemoTools.syncTools(handlerCalls)));
       tools.addAll(DemoTools.syncControlTools(clock, handlerCalls, callers));
-      McpServer.sync(transport).serverInfo("stdio-fixture", "1").capabilities(caps)
-          .tools(tools).addToolFilter(limits.toolFilter()).build();
+      var server = McpServer.sync(transport).serverInfo("stdio-fixture", "1").capabilities(caps).tools(tools);
+      if (McpToolFilters.available()) {
+        server.addToolFilter(McpToolFilters.sync(limits));
+      }
+      server.build();
     }
     // The client ends this process when it closes; should the test JVM die first, do not linger.
     ProcessHandle.current().parent().ifPresent(p -> p.onExit().thenRun(() -> System.exit(0)));
