@@ -254,8 +254,11 @@ END
 $$
 -- statement
 -- Gives back what one granted decision took (p_permits_only: only its concurrency permits), rows
--- locked in the order given. p_at: when each grant took effect; p_p2 of a calendar window: the
--- start of the window the grant counted in.
+-- locked in the order given. p_at: where each grant sits (RowState.grantedAt): a token bucket's,
+-- its place in the bucket's timeline (the reset mcp_ratelimit_step returned, its new TAT, less
+-- cost * p1, never before the time decided at), so a refund gives back exactly the part of it not
+-- yet refilled however grants and refunds interleave; the others', when it took effect (that time
+-- plus the wait of a booked slot). p_p2 of a calendar window: the start of the window it counted in.
 CREATE OR REPLACE FUNCTION mcp_ratelimit_settle(
   p_now bigint, p_permits_only boolean, p_keys bytea[], p_kinds int[], p_costs bigint[],
   p_p1 bigint[], p_p2 bigint[], p_p3 bigint[], p_at bigint[])

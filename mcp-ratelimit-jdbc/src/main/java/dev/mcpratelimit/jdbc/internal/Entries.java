@@ -36,7 +36,7 @@ public final class Entries {
   public final int[] order;
   /** The decision's clock reading. */
   public final long now;
-  /** When each grant takes effect (now, or the start of a booked slot), set on a grant. */
+  /** Where each grant sits for a refund ({@link RowState#grantedAt}), set on a grant. */
   public final long[] at;
 
   private Entries(int n, long now) {

@@ -118,7 +118,7 @@ public final class PostgresBackend implements Backend {
         batch.probe(e.order[i]).set(granted, remaining, retry < 0 ? Probe.NEVER : retry,
             reset == -1 ? Probe.NEVER : reset, wait);
         all &= granted;
-        e.at[i] = RowState.satAdd(decidedAt, wait);
+        e.at[i] = RowState.grantedAt(e.kinds[i], e.costs[i], e.p1[i], decidedAt, reset, wait);
       }
       return all;
     } catch (SQLException | RuntimeException ex) {

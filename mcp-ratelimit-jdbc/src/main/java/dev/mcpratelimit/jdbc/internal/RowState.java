@@ -326,6 +326,30 @@ public final class RowState {
   // ------------------------------------------------------------------ giving back
 
   /**
+   * Where a grant sits for a later {@link #giveBack}: for a token bucket, its place in the
+   * bucket's timeline, its new TAT ({@code reset}) less its cost, never before {@code now} (a
+   * refund then gives back exactly the part not yet refilled, however grants and refunds
+   * interleave, as the core's in-memory bucket does); for the others, when it takes effect
+   * ({@code now}, or the start of a booked slot). Both backends use this on the outcome of a
+   * step: the file store on {@link #acquire}'s probe, PostgreSQL on {@code mcp_ratelimit_step}'s
+   * (which returns the same {@code reset} and {@code wait}).
+   *
+   * @param kind the entry's kind
+   * @param cost the entry's cost
+   * @param p1 the entry's first parameter (a token bucket: nanos per token)
+   * @param now the time the step was decided at
+   * @param reset the step's reset time (a granted token bucket: its new TAT)
+   * @param wait the step's wait (a booked slot: how long until it begins)
+   * @return the time to pass to {@link #giveBack} as {@code acquiredAt}
+   */
+  public static long grantedAt(int kind, long cost, long p1, long now, long reset, long wait) {
+    if (kind == TOKEN_BUCKET && cost > 0) {
+      return Math.max(now, reset - cost * p1); // granted: cost * p1 <= burst, reset <= 2^62 + burst
+    }
+    return satAdd(now, wait);
+  }
+
+  /**
    * Gives back what a grant took: all of it ({@code permitsOnly} false) or only a concurrency
    * permit. {@code acquiredAt} is when the grant took effect (a booked slot: when it begins).
    * Sets {@link #dirty} when the row changed.

@@ -1,6 +1,7 @@
 package dev.mcpratelimit.jdbc.internal;
 
 import dev.mcpratelimit.Clock;
+import dev.mcpratelimit.Probe;
 import dev.mcpratelimit.spi.Batch;
 import java.nio.ByteBuffer;
 import java.sql.Connection;
@@ -133,7 +134,9 @@ public final class SqliteBackend implements Backend {
         boolean granted = r.acquire(e.kinds[i], e.costs[i], e.p1[i], e.p2[i], e.p3[i], e.waits[i], now,
             batch.probe(e.order[i]));
         all &= granted;
-        e.at[i] = RowState.satAdd(now, batch.probe(e.order[i]).waitNanos());
+        Probe probe = batch.probe(e.order[i]);
+        e.at[i] = RowState.grantedAt(e.kinds[i], e.costs[i], e.p1[i], now, probe.resetAtNanos(),
+            probe.waitNanos());
       }
       boolean wrote = false;
       if (all) {
