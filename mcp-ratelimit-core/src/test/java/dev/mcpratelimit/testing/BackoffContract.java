@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.mcpratelimit.Decision;
 import dev.mcpratelimit.DenialReason;
@@ -22,7 +21,6 @@ import org.junit.jupiter.api.Test;
 public abstract class BackoffContract extends PolicyDenialContract {
   @Test
   void backoffDeniesTheScopeWithRetryAfterUntilTheInstantThenAllows() {
-    assumeTrue(storeUsesInjectedClock(), NEEDS_INJECTED_CLOCK);
     Rule user = Rule.builder("user").limit(LimitSpec.tokenBucket(100, 1, Duration.ofSeconds(1))).build();
     RateLimiter l = limiter(user);
     l.backoff(call("github", "u", "acme"), KeyResolvers.tenant(), Duration.ofSeconds(30));
@@ -44,7 +42,6 @@ public abstract class BackoffContract extends PolicyDenialContract {
 
   @Test
   void backoffOfAToolScopeAndOfAnExplicitInstant() {
-    assumeTrue(storeUsesInjectedClock(), NEEDS_INJECTED_CLOCK);
     RateLimiter l = limiter(Rule.builder("user").limit(frozen(100)).build());
     l.backoff(KeyResolvers.tool(), "github", clock.instant().plusSeconds(10));
     l.backoff(KeyResolvers.tool(), "github", clock.instant().plusSeconds(5)); // an earlier instant does not shorten it
@@ -57,7 +54,6 @@ public abstract class BackoffContract extends PolicyDenialContract {
 
   @Test
   void backoffOfTheAnonymousScopeIsNotTheScopeOfAnEmptyName() {
-    assumeTrue(storeUsesInjectedClock(), NEEDS_INJECTED_CLOCK);
     RateLimiter l = limiter(Rule.builder("user").limit(frozen(100)).build());
     l.backoff(call("github", "u", (String) null), KeyResolvers.tenant(), Duration.ofSeconds(30));
     assertEquals(DenialReason.BACKOFF, denied(l.acquire(call("github", "v", (String) null))).reason(),
@@ -68,7 +64,6 @@ public abstract class BackoffContract extends PolicyDenialContract {
 
   @Test
   void backoffWaitsWhenWithinMaxWaitAndDeniesOtherwise() throws Exception {
-    assumeTrue(storeUsesInjectedClock(), NEEDS_INJECTED_CLOCK);
     RateLimiter l = limiter(Rule.builder("user").maxWait(Duration.ofSeconds(5)).limit(frozen(100)).build());
     l.backoff(KeyResolvers.tool(), "github", clock.instant().plusSeconds(3));
     long before = clock.nanos();

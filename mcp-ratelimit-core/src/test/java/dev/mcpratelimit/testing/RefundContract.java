@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.mcpratelimit.CallContext;
 import dev.mcpratelimit.Condition;
@@ -59,7 +58,6 @@ public abstract class RefundContract extends AtomicityContract {
   @Test
   void aRefundIsExactWhenCallersReachTheStoreOutOfClockOrder() {
     // two callers read the clock at t and t + 1 ms, the later reading reaches the store first
-    assumeTrue(storeUsesInjectedClock(), NEEDS_INJECTED_CLOCK);
     List<LimitSpec> specs = List.of(frozen(5), LimitSpec.fixedWindow(5, WindowUnit.DAY),
         LimitSpec.slidingWindow(5, Duration.ofDays(1)), LimitSpec.exactSlidingWindow(5, Duration.ofDays(1)),
         LimitSpec.concurrency(5));
@@ -86,7 +84,6 @@ public abstract class RefundContract extends AtomicityContract {
 
   @Test
   void aLateReleaseNeverLetsLaterCallersExceedTheLimit() {
-    assumeTrue(storeUsesInjectedClock(), NEEDS_INJECTED_CLOCK);
     // limit 2 per minute; a slow call at :00, others at :40 and at :70, then the slow call fails
     Map<LimitSpec, Long> remainingAfterRelease = new java.util.LinkedHashMap<>();
     remainingAfterRelease.put(LimitSpec.tokenBucket(2, 2, Duration.ofMinutes(1)), 0L); // its tokens had refilled
@@ -123,7 +120,6 @@ public abstract class RefundContract extends AtomicityContract {
 
   @Test
   void aBookedSlotGivenUpBeforeItBeginsIsGivenBackWhole() {
-    assumeTrue(storeUsesInjectedClock(), NEEDS_INJECTED_CLOCK);
     RateLimiter l = limiter(Rule.builder("b").maxWait(Duration.ofMinutes(1))
         .limit(LimitSpec.tokenBucket(1, 1, Duration.ofSeconds(10))).build());
     CallContext c = call("x", "u");

@@ -2,7 +2,6 @@ package dev.mcpratelimit.testing;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.mcpratelimit.CallContext;
 import dev.mcpratelimit.Decision;
@@ -22,7 +21,6 @@ import org.junit.jupiter.api.Test;
 public abstract class StackingContract extends StoreContractBase {
   @Test
   void stackedBurstAndDailyRulesAreBothEnforced() {
-    assumeTrue(storeUsesInjectedClock(), NEEDS_INJECTED_CLOCK);
     Rule burst = Rule.builder("burst").targets("create_issue").limit(LimitSpec.fixedWindow(3, WindowUnit.MINUTE))
         .onDeny("Slow down — max 3 issues per minute").build();
     Rule daily = Rule.builder("daily").targets("create_issue").limit(LimitSpec.fixedWindow(20, WindowUnit.DAY)).build();

@@ -11,12 +11,11 @@ import dev.mcpratelimit.spi.LimiterStore;
  * runs against that store; only the store-failure cases wrap it in a store whose
  * {@code acquire} throws.
  *
- * <p>Time. The engine always runs on a {@link FakeClock}; {@link #advance} moves it (override it
- * if the store keeps its own time and can be moved too). A store that takes time from elsewhere
- * (Redis {@code TIME}) returns {@code false} from {@link #storeUsesInjectedClock()}: the cases that
- * depend on the passage of time are then skipped, and every other case is built to hold on a
- * real-time store — its token buckets refill one token per day, so nothing refills while a test
- * runs.
+ * <p>Time. The engine and the store both run on a {@link FakeClock}: every store the project
+ * ships takes its time from the injected clock when asked to (Redis and the JDBC stores through
+ * their builders' {@code clock}), so every case runs on every store. {@link #advance} moves the
+ * clock (override it if the store keeps its own time and can be moved too). What a store's own
+ * time source does (Redis {@code TIME}) is tested in that store's module.
  *
  * <p>What a store must support besides {@link LimiterStore#acquire}: a cost of 0 peeks (is always
  * granted, changes nothing, reports the remaining cost); the suite reads counters that way.

@@ -36,9 +36,6 @@ import org.junit.jupiter.api.BeforeEach;
  * The lifecycle, fields and helpers of the store contract: see {@link StoreContract}.
  */
 public abstract class StoreContractBase {
-  /** Assumption message of the cases that need the store on the injected clock. */
-  protected static final String NEEDS_INJECTED_CLOCK = "the store keeps its own time";
-
   protected static final long SECOND = 1_000_000_000L;
 
   protected FakeClock clock;
@@ -54,16 +51,6 @@ public abstract class StoreContractBase {
    * @return the store
    */
   protected abstract LimiterStore newStore(FakeClock clock);
-
-  /**
-   * Whether the store decides on the injected clock. Return {@code false} for a store that takes
-   * time from elsewhere; the time-dependent cases are then skipped.
-   *
-   * @return {@code true} by default
-   */
-  protected boolean storeUsesInjectedClock() {
-    return true;
-  }
 
   /**
    * Moves time forward by {@code d}, for the engine and (when it uses it) the store. Also how

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.mcpratelimit.CallContext;
 import dev.mcpratelimit.Decision;
@@ -28,7 +27,6 @@ import org.junit.jupiter.api.Test;
 public abstract class WaitingContract extends BackoffContract {
   @Test
   void nonBlockingReserveBooksTokenBucketSlotsInOrder() {
-    assumeTrue(storeUsesInjectedClock(), NEEDS_INJECTED_CLOCK);
     Rule search = Rule.builder("search").maxWait(Duration.ofSeconds(2)).limit(LimitSpec.tokenBucket(2, 1, Duration.ofSeconds(1))).build();
     RateLimiter l = limiter(search);
     CallContext c = call("search", "u");
@@ -46,7 +44,6 @@ public abstract class WaitingContract extends BackoffContract {
 
   @Test
   void nonBlockingReserveOnAWindowSaysWhenToRetry() {
-    assumeTrue(storeUsesInjectedClock(), NEEDS_INJECTED_CLOCK);
     advanceToSecond58();
     RateLimiter l = limiter(Rule.builder("minute").maxWait(Duration.ofSeconds(5)).limit(LimitSpec.fixedWindow(1, WindowUnit.MINUTE)).build());
     CallContext c = call("x", "u");
@@ -63,7 +60,6 @@ public abstract class WaitingContract extends BackoffContract {
 
   @Test
   void blockingWaitersOnATokenBucketAreServedInOrderWithinMaxWait() throws Exception {
-    assumeTrue(storeUsesInjectedClock(), NEEDS_INJECTED_CLOCK);
     Rule rule = Rule.builder("b").maxWait(Duration.ofSeconds(5)).limit(LimitSpec.tokenBucket(1, 1, Duration.ofSeconds(1))).build();
     Queue<Long> slept = new ConcurrentLinkedQueue<>();
     RateLimiter l = RateLimiter.builder(RateLimitPolicy.builder().rule(rule).build()).clock(clock).store(store)
@@ -94,7 +90,6 @@ public abstract class WaitingContract extends BackoffContract {
 
   @Test
   void sequentialBlockingWaitsNeverExceedMaxWait() throws Exception {
-    assumeTrue(storeUsesInjectedClock(), NEEDS_INJECTED_CLOCK);
     RateLimiter l = limiter(Rule.builder("b").maxWait(Duration.ofSeconds(2)).limit(LimitSpec.tokenBucket(2, 1, Duration.ofSeconds(1))).build());
     long start = clock.nanos();
     for (int i = 0; i < 10; i++) {
@@ -114,7 +109,6 @@ public abstract class WaitingContract extends BackoffContract {
 
   @Test
   void blockingWaitOnAWindowWaitsForTheResetOnlyWithinMaxWait() throws Exception {
-    assumeTrue(storeUsesInjectedClock(), NEEDS_INJECTED_CLOCK);
     advanceToSecond58();
     RateLimiter l = limiter(Rule.builder("minute").maxWait(Duration.ofSeconds(5)).limit(LimitSpec.fixedWindow(1, WindowUnit.MINUTE)).build());
     CallContext c = call("x", "u");
@@ -130,7 +124,6 @@ public abstract class WaitingContract extends BackoffContract {
 
   @Test
   void aWindowWaiterOvertakenAtTheResetWaitsAgainButNeverPastMaxWait() throws Exception {
-    assumeTrue(storeUsesInjectedClock(), NEEDS_INJECTED_CLOCK);
     for (long maxWaitSeconds : new long[] {65, 61}) {
       advanceToSecond58();
       Rule rule = Rule.builder("minute-" + maxWaitSeconds).maxWait(Duration.ofSeconds(maxWaitSeconds))
@@ -162,7 +155,6 @@ public abstract class WaitingContract extends BackoffContract {
 
   @Test
   void anInterruptedWaitReleasesItsSlotAndThrows() {
-    assumeTrue(storeUsesInjectedClock(), NEEDS_INJECTED_CLOCK);
     Rule rule = Rule.builder("b").maxWait(Duration.ofSeconds(5)).limit(LimitSpec.tokenBucket(1, 1, Duration.ofSeconds(1))).build();
     RateLimitPolicy policy = RateLimitPolicy.builder().rule(rule).build();
     RateLimiter l = RateLimiter.builder(policy).clock(clock).store(store).listener(events)
@@ -179,7 +171,6 @@ public abstract class WaitingContract extends BackoffContract {
 
   @Test
   void anInterruptedWindowWaitHoldsNothingAndAnInterruptedThreadDoesNotWait() {
-    assumeTrue(storeUsesInjectedClock(), NEEDS_INJECTED_CLOCK);
     advanceToSecond58();
     Rule rule = Rule.builder("minute").maxWait(Duration.ofSeconds(5)).limit(LimitSpec.fixedWindow(1, WindowUnit.MINUTE)).build();
     RateLimiter l = RateLimiter.builder(RateLimitPolicy.builder().rule(rule).build()).clock(clock).store(store)
