@@ -83,7 +83,7 @@ class ApiContractsTest {
   // ====================================================================== KeyResolvers
 
   @Test
-  void namedResolvers() {
+  void everyNamedResolverReadsItsDimensionFromTheCall() {
     CallContext c = CallContext.tool("search").user("u").tenant("t").session("s").client("cli")
         .attribute("apiKey", "k1").arguments(Map.of("repo", "acme/api")).build();
     Map<String, String> expected = Map.of("user", "u", "tenant", "t", "session", "s", "client", "cli",
@@ -131,7 +131,7 @@ class ApiContractsTest {
   }
 
   @Test
-  void compositeResolvers() {
+  void compositeKeysJoinTheirPartsAndAreMissingIfAnyPartIs() {
     CallContext c = CallContext.tool("search").user("u").tenant("t").build();
     KeyResolver k = KeyResolvers.composite(KeyResolvers.user(), KeyResolvers.tenant(), KeyResolvers.tool());
     assertEquals(List.of("user", "tenant", "tool"), k.dimensions());
@@ -207,7 +207,7 @@ class ApiContractsTest {
   }
 
   @Test
-  void operatorsEdgeCases() {
+  void operatorsCompareNumbersByValueAndNeverOrderTextAgainstNumbers() {
     Map<String, Object> args = Map.of("n", 5, "s", "b", "big", new BigDecimal("1e400"), "nan", Double.NaN);
     assertTrue(Condition.of("n", Condition.Op.EQ, 5.0).test(args), "numbers compare by value");
     assertTrue(Condition.of("n", Condition.Op.LT, new BigDecimal("5.000000000000000000001")).test(args));
@@ -288,7 +288,7 @@ class ApiContractsTest {
   // ====================================================================== Rule and policy builders
 
   @Test
-  void ruleBuilderValidation() {
+  void ruleBuilderRejectsBadSettingsWithMessagesNamingRuleAndValue() {
     assertMessage(() -> Rule.builder(" "), "rule name must not be blank");
     assertThrows(NullPointerException.class, () -> Rule.builder(null));
     assertMessage(() -> Rule.builder("r").maxWait(Duration.ofSeconds(-1)), "maxWait of rule 'r' must not be negative, but was PT-1S");
@@ -302,7 +302,7 @@ class ApiContractsTest {
   }
 
   @Test
-  void ruleDefaults() {
+  void aRuleDefaultsToEveryToolPerUserAtCostOneEnforcedWithoutWaiting() {
     Rule r = Rule.builder("r").limit(LimitSpec.concurrency(1)).build();
     assertEquals(java.util.Set.of(Rule.ANY), r.targets());
     assertTrue(r.isWildcard());
@@ -318,7 +318,7 @@ class ApiContractsTest {
   }
 
   @Test
-  void policyBuilderValidation() {
+  void policyBuilderRejectsDuplicateNamesAndNullsAndDefaultsToAllowFailOpen() {
     Rule a = Rule.builder("dup").limit(LimitSpec.concurrency(1)).build();
     Rule b = Rule.builder("dup").targets("x").limit(LimitSpec.concurrency(2)).build();
     assertMessage(() -> RateLimitPolicy.builder().rule(a).rule(b).build(), "duplicate rule name 'dup': rule names must be unique");

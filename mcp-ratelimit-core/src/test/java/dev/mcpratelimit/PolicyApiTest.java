@@ -31,7 +31,7 @@ class PolicyApiTest {
   }
 
   @Test
-  void resolvers() {
+  void namedAndArgumentResolversReadTheirValueFromTheCall() {
     Map<String, Object> args = Map.of("repo", "acme/api", "n", 3, "items", List.of(Map.of("id", "x7")));
     CallContext c = CallContext.tool("search").user("u").tenant("t").session("s").client("cli")
         .attribute("apiKey", "k1").arguments(args).build();
@@ -77,7 +77,7 @@ class PolicyApiTest {
   }
 
   @Test
-  void otherOperators() {
+  void setRegexContainsAndExistsOperatorsTestTheArguments() {
     Map<String, Object> args = Map.of("cur", "usd", "title", "Bug: stale cache", "tags", List.of("a", "b"), "n", 5);
     assertTrue(Condition.of("cur", Condition.Op.IN, List.of("usd", "eur")).test(args));
     assertFalse(Condition.of("cur", Condition.Op.NOT_IN, List.of("usd", "eur")).test(args));
@@ -108,7 +108,7 @@ class PolicyApiTest {
   }
 
   @Test
-  void builderValidation() {
+  void invalidBuilderSettingsAreRejectedWithMessagesNamingThem() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> Rule.builder("r").maxWait(Duration.ofSeconds(-1)));
     assertTrue(e.getMessage().contains("maxWait of rule 'r' must not be negative"));

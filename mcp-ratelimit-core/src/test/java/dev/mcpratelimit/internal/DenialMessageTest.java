@@ -34,7 +34,7 @@ class DenialMessageTest {
   }
 
   @Test
-  void concurrencyAndOversizedCost() {
+  void concurrencyAndOversizedCostDenialsReadAsPlainSentences() {
     LimitSpec one = LimitSpec.concurrency(1);
     assertEquals("At most 1 call at a time per user (rule 'db')", Engine.describe(rule("db", one), one, 1));
     LimitSpec day = LimitSpec.fixedWindow(1000, WindowUnit.DAY);

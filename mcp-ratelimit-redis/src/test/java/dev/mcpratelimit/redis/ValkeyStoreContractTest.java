@@ -12,29 +12,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
-import net.jqwik.api.lifecycle.AddLifecycleHook;
-import net.jqwik.api.lifecycle.LifecycleContext;
-import net.jqwik.api.lifecycle.SkipExecutionHook;
-import org.junit.jupiter.api.condition.EnabledIf;
 
 /**
- * The store contract on Valkey, when a {@code valkey-server} binary is on the {@code PATH} (or
- * named by {@code VALKEY_SERVER}): started on a free loopback port, stopped when the JVM exits.
- * Skipped, with that reason, where there is none: no Maven artifact ships Valkey, and the build
- * relies on nothing installed by hand.
+ * The store contract on Valkey: a {@code valkey-server} binary named by {@code VALKEY_SERVER} (or
+ * on the {@code PATH}), started on a free loopback port, stopped when the JVM exits. Runs only when
+ * asked ({@code -Dvalkey=true}; the redis module's surefire configuration excludes it otherwise):
+ * no Maven artifact ships Valkey, and the build relies on nothing installed by hand. Asked for
+ * without a binary, every case fails with that reason.
  */
-@EnabledIf(value = "valkeyPresent", disabledReason = ValkeyStoreContractTest.ABSENT)
-@AddLifecycleHook(ValkeyStoreContractTest.SkipWithoutValkey.class) // the same for the jqwik property
 class ValkeyStoreContractTest extends StoreContract {
-  static final String ABSENT = "no valkey-server binary (on PATH or in VALKEY_SERVER)";
-
-  /** Skips the jqwik properties, which JUnit's conditions do not reach, when Valkey is absent. */
-  public static final class SkipWithoutValkey implements SkipExecutionHook {
-    @Override
-    public SkipResult shouldBeSkipped(LifecycleContext context) {
-      return valkeyPresent() ? SkipResult.doNotSkip() : SkipResult.skip(ABSENT);
-    }
-  }
+  static final String ABSENT = "-Dvalkey=true asks for the Valkey contract, but there is no valkey-server binary"
+      + " (set VALKEY_SERVER=/path/to/valkey-server or put it on the PATH)";
 
   private static @Nullable String url;
 
@@ -53,15 +41,15 @@ class ValkeyStoreContractTest extends StoreContract {
     return null;
   }
 
-  static boolean valkeyPresent() {
-    return binary() != null;
-  }
-
   static synchronized String url() throws IOException, InterruptedException {
     if (url == null) {
+      String binary = binary();
+      if (binary == null) {
+        throw new IllegalStateException(ABSENT);
+      }
       int port = TestRedis.freePort();
       Path dir = Files.createTempDirectory("mcp-rl-valkey");
-      Process p = new ProcessBuilder(binary(), "--port", Integer.toString(port), "--bind", "127.0.0.1", "--save", "",
+      Process p = new ProcessBuilder(binary, "--port", Integer.toString(port), "--bind", "127.0.0.1", "--save", "",
           "--appendonly", "no", "--dir", dir.toString()).redirectErrorStream(true)
           .redirectOutput(dir.resolve("valkey.log").toFile()).start();
       Runtime.getRuntime().addShutdownHook(new Thread(p::destroy));

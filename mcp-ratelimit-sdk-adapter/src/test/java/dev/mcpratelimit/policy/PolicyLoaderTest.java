@@ -3,6 +3,7 @@ package dev.mcpratelimit.policy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -38,6 +39,8 @@ import java.util.Set;
 import java.util.stream.Stream;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
+import net.jqwik.api.statistics.Statistics;
+import net.jqwik.api.statistics.StatisticsReport;
 import net.jqwik.api.constraints.IntRange;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -201,10 +204,18 @@ class PolicyLoaderTest {
     assertTrue(lines.stream().anyMatch(l -> l.contains(fragment)), () -> "no problem contains «" + fragment + "» in " + lines);
   }
 
-  /** Malformed documents always give a PolicyException with a location, never anything else. */
+  /**
+   * Mutated documents either give a PolicyException with a location, never anything else, or parse
+   * into a whole policy; both kinds must occur.
+   */
   @Property(tries = 400)
+  @StatisticsReport(onFailureOnly = true)
   void mutatedDocumentsGiveLocatedPolicyErrors(@ForAll @IntRange(min = 0, max = 10_000) int seed) throws Exception {
     String base = Files.readString(EXAMPLES.resolve(seed % 2 == 0 ? "github.yaml" : "payments.json"));
+    Statistics.coverage(c -> {
+      c.check("parses").count(n -> n > 0);
+      c.check("rejected").count(n -> n > 0);
+    });
     java.util.Random r = new java.util.Random(seed);
     StringBuilder sb = new StringBuilder(base);
     int edits = 1 + r.nextInt(4);
@@ -217,8 +228,9 @@ class PolicyLoaderTest {
         default -> sb.setCharAt(at, junk.charAt(r.nextInt(junk.length())));
       }
     }
+    PolicyFile parsed;
     try {
-      PolicyLoader.parse(sb.toString(), "fuzz", seed % 2 == 1);
+      parsed = PolicyLoader.parse(sb.toString(), "fuzz", seed % 2 == 1);
     } catch (PolicyException e) {
       assertFalse(e.problems().isEmpty());
       for (Problem p : e.problems()) {
@@ -226,6 +238,57 @@ class PolicyLoaderTest {
         assertFalse(p.message().isBlank());
       }
       assertTrue(e.problems().stream().anyMatch(p -> p.line() > 0), () -> "no location in " + e.problems());
+      Statistics.collect("rejected");
+      return;
+    }
+    Statistics.collect("parses");
+    assertParsedPolicyIsWhole(parsed, sb.toString(), seed % 2 == 1);
+  }
+
+  /**
+   * What a mutated document that still parses must be: the same policy when read again, every
+   * promised value present, every rule reachable under each target it names, and usable by a limiter.
+   */
+  private static void assertParsedPolicyIsWhole(PolicyFile parsed, String text, boolean json) throws Exception {
+    assertEquals("fuzz", parsed.source());
+    assertNotNull(parsed.denialMode());
+    for (Problem w : parsed.warnings()) {
+      assertFalse(w.message().isBlank(), () -> "a blank warning in " + parsed.warnings());
+    }
+    RateLimitPolicy policy = parsed.policy();
+    assertNotNull(policy.defaultAction());
+    assertNotNull(policy.failureMode());
+    assertNotNull(policy.hidden());
+    assertNotNull(policy.description());
+    PolicyFile again = PolicyLoader.parse(text, "fuzz", json);
+    assertEquals(policy.toString(), again.policy().toString(), "reading the same text twice gives the same policy");
+    assertEquals(parsed.denialMode(), again.denialMode());
+    assertEquals(parsed.warnings(), again.warnings());
+    RateLimiter limiter = RateLimiter.builder(policy).clock(FakeClock.create()).build();
+    for (Rule rule : policy.rules()) {
+      assertFalse(rule.name().isBlank(), () -> "a rule without a name in " + policy);
+      assertNotNull(rule.targets());
+      assertNotNull(rule.methods());
+      assertNotNull(rule.conditions());
+      assertNotNull(rule.key());
+      assertNotNull(rule.cost());
+      assertNotNull(rule.mode());
+      assertNotNull(rule.maxWait());
+      assertNotNull(rule.onMissingIdentity());
+      for (String target : rule.targets()) {
+        if (rule.isWildcard()) {
+          continue;
+        }
+        for (CallContext.Method method : rule.methods()) {
+          assertTrue(List.of(policy.rulesFor(method, target)).contains(rule),
+              () -> "rule '" + rule.name() + "' names " + method + " " + target + " but is not among its rules");
+          Decision d = limiter.acquire(CallContext.of(method, target).user("u").tenant("t").build());
+          assertNotNull(d, () -> "no decision for " + method + " " + target);
+          if (d instanceof Decision.Granted g) {
+            g.commit();
+          }
+        }
+      }
     }
   }
 
