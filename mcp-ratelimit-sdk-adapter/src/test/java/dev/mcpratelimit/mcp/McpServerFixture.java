@@ -233,7 +233,8 @@ final class McpServerFixture implements ScenarioFixture {
     }
   }
 
-  private static boolean closedConnection(Throwable e) {
+  /** Whether {@code e} is the SDK's servlet transport closing the connection with no response. */
+  static boolean closedConnection(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (t instanceof java.io.IOException && String.valueOf(t.getMessage()).contains("header parser received no bytes")) {
         return true;
