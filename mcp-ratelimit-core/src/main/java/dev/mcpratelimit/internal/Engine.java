@@ -117,7 +117,8 @@ public final class Engine implements RateLimiter {
       return denied(call, fixedDenial(DenialReason.HIDDEN, "hidden",
           "Tool '" + target + "' is not available (hidden by policy)"));
     }
-    if (pol.defaultAction() == RateLimitPolicy.DefaultAction.DENY && !pol.names(method, target)) {
+    if (pol.defaultAction() == RateLimitPolicy.DefaultAction.DENY && method != CallContext.Method.HTTP_REQUEST
+        && !pol.names(method, target)) {
       return denied(call, fixedDenial(DenialReason.NOT_ALLOWED, "default",
           "'" + target + "' is not allowed by the rate-limit policy"));
     }

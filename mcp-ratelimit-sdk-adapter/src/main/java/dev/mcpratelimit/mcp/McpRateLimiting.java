@@ -9,6 +9,7 @@ import dev.mcpratelimit.RateLimitPolicy;
 import dev.mcpratelimit.RateLimiter;
 import dev.mcpratelimit.mcp.internal.Denials;
 import dev.mcpratelimit.mcp.internal.LogListener;
+import dev.mcpratelimit.mcp.internal.RateLimitedError;
 import io.modelcontextprotocol.common.McpTransportContext;
 import io.modelcontextprotocol.server.McpAsyncListFilter;
 import io.modelcontextprotocol.server.McpServerFeatures;
@@ -237,14 +238,33 @@ public final class McpRateLimiting {
     return out;
   }
 
-  /** @return a {@code tools/list} filter hiding the tools the current policy hides */
+  /** @return a {@code tools/list} filter hiding the tools the current policy hides from the caller */
   public McpSyncListFilter<McpSchema.Tool> toolFilter() {
-    return (ctx, tool) -> !limiter.policy().isHidden(tool.name());
+    return (ctx, tool) -> isVisible(ctx, tool.name());
   }
 
   /** @return the async form of {@link #toolFilter()} */
   public McpAsyncListFilter<McpSchema.Tool> asyncToolFilter() {
-    return (ctx, tool) -> Mono.just(!limiter.policy().isHidden(tool.name()));
+    return (ctx, tool) -> Mono.just(isVisible(ctx, tool.name()));
+  }
+
+  /**
+   * Whether the current policy lets the caller of a request see and call a tool. The list filters
+   * answer with it, and a call is denied as hidden by the same predicate
+   * ({@link RateLimitPolicy#isHiddenFor}) over the same identity (the caller attributes and the
+   * transport context; hide rules cannot read the session or client name, which only calls
+   * carry), so a listed tool is never denied as hidden and a hidden one is never callable.
+   *
+   * @param transport the request's transport context (identity attributes), or {@code null}
+   * @param toolName the tool
+   * @return whether it is visible to that caller
+   */
+  public boolean isVisible(@Nullable McpTransportContext transport, String toolName) {
+    RateLimitPolicy p = limiter.policy();
+    if (p.isHidden(toolName)) {
+      return false;
+    }
+    return !p.isHiddenFor(context(CallContext.Method.TOOLS_CALL, toolName, null, null, null, transport));
   }
 
   // ------------------------------------------------------------------ resources and prompts
@@ -415,7 +435,7 @@ public final class McpRateLimiting {
 
   private Mono<McpSchema.CallToolResult> callAsync(CallContext call, Supplier<Mono<McpSchema.CallToolResult>> handler) {
     return decideAsync(call, handler,
-        denied -> denialMode == DenialMode.ERROR ? Mono.error(error(denied)) : Mono.just(result(denied)),
+        denied -> asError(denied) ? Mono.error(error(denied)) : Mono.just(result(denied)),
         r -> Boolean.TRUE.equals(r.isError()) && refundOnError);
   }
 
@@ -484,10 +504,16 @@ public final class McpRateLimiting {
   }
 
   private McpSchema.CallToolResult deniedTool(Decision.Denied denied) {
-    if (denialMode == DenialMode.ERROR) {
+    if (asError(denied)) {
       throw error(denied);
     }
     return result(denied);
+  }
+
+  /** Whether a tool denial is answered as a JSON-RPC error (else as a tool result). */
+  private boolean asError(Decision.Denied denied) {
+    return denialMode == DenialMode.ERROR
+        || denialMode == DenialMode.RATE_LIMITED_ERROR && denied.reason() != DenialReason.BACKOFF;
   }
 
   /**
@@ -506,12 +532,18 @@ public final class McpRateLimiting {
   }
 
   /**
-   * Renders a denial as a JSON-RPC error with the structured denial as {@code data}.
+   * Renders a denial as a JSON-RPC error with the structured denial as {@code data}; in
+   * {@link DenialMode#RATE_LIMITED_ERROR} a rate limit with a retry time takes the provisional
+   * SEP-3304 shape instead (code −32023, {@code data.retryAfterMs} first).
    *
    * @param denied the denial
    * @return the error
    */
   public McpError error(Decision.Denied denied) {
+    if (denialMode == DenialMode.RATE_LIMITED_ERROR && RateLimitedError.applies(denied)) {
+      return McpError.builder(RateLimitedError.CODE).message(Denials.text(denied))
+          .data(RateLimitedError.data(denied)).build();
+    }
     return McpError.builder(errorCode).message(Denials.text(denied))
         .data(Denials.structured(denied)).build();
   }

@@ -3,6 +3,7 @@ package dev.mcpratelimit.policy.internal;
 import dev.mcpratelimit.CallContext;
 import dev.mcpratelimit.Condition;
 import dev.mcpratelimit.Cost;
+import dev.mcpratelimit.HideRule;
 import dev.mcpratelimit.KeyResolver;
 import dev.mcpratelimit.KeyResolvers;
 import dev.mcpratelimit.LimitSpec;
@@ -31,16 +32,19 @@ import org.jspecify.annotations.Nullable;
 /** Turns a parsed document into a policy, collecting every problem before failing. */
 public final class PolicyReader {
   private static final Set<String> TOP = Set.of("version", "description", "defaults", "default", "hide", "tools",
-      "resources", "prompts", "failureMode");
+      "resources", "prompts", "failureMode", "edge");
   private static final Set<String> DEFAULTS = Set.of("key", "onMissingIdentity", "denial", "mode");
   private static final Set<String> TARGET = Set.of("cost", "rules");
   private static final Set<String> RULE = Set.of("name", "rateLimit", "tokenBucket", "slidingWindow", "quota",
-      "concurrency", "key", "cost", "conditions", "onDeny", "mode", "wait", "onMissingIdentity", "exact");
+      "concurrency", "key", "cost", "conditions", "when", "onDeny", "mode", "wait", "onMissingIdentity", "exact");
+  private static final Set<String> HIDE = Set.of("tool", "when", "unless");
   private static final Set<String> LIMIT_KINDS = Set.of("rateLimit", "tokenBucket", "slidingWindow", "quota", "concurrency");
   private static final Set<String> BUCKET = Set.of("capacity", "refill");
   private static final Set<String> QUOTA = Set.of("limit", "window", "increment", "incrementFrom");
   private static final Set<String> CONDITION = Set.of("path", "op", "value");
   private static final Set<String> COST = Set.of("from", "roundUp");
+  /** Key dimension of the edge section: the client's IP address, as the servlet container sees it. */
+  public static final String EDGE_ADDRESS = "address";
   private static final Pattern RATE = Pattern.compile("\\s*(\\d+)\\s*/\\s*(\\S+)\\s*");
   private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h|d)");
 
@@ -50,6 +54,8 @@ public final class PolicyReader {
   private List<String> defaultKey = List.of("user");
   private MissingIdentity defaultMissing = MissingIdentity.SHARED;
   private Mode defaultMode = Mode.ENFORCE;
+  /** While reading the {@code edge} section: the {@code address} key dimension is allowed. */
+  private boolean inEdge;
 
   private PolicyReader(String source) {
     this.source = source;
@@ -273,7 +279,7 @@ public final class PolicyReader {
       String t = text(items.get(i), p);
       if (t != null) {
         try {
-          KeyResolvers.named(t);
+          keyResolver(t);
           out.add(t);
         } catch (IllegalArgumentException e) {
           problem(items.get(i), p, e.getMessage());
@@ -284,6 +290,14 @@ public final class PolicyReader {
       problem(n, path, "expected at least one key dimension");
     }
     return out;
+  }
+
+  /** A key dimension by name; in the edge section also {@code address}, the client's IP address. */
+  private KeyResolver keyResolver(String name) {
+    if (inEdge && EDGE_ADDRESS.equals(name)) {
+      return KeyResolvers.attribute(EDGE_ADDRESS);
+    }
+    return KeyResolvers.named(name);
   }
 
   // ------------------------------------------------------------------ the document
@@ -349,22 +363,71 @@ public final class PolicyReader {
     if (hide != null) {
       if (hide instanceof Node.ListNode l) {
         for (int i = 0; i < l.items.size(); i++) {
-          String t = text(l.items.get(i), "hide[" + i + "]");
-          if (t != null) {
-            policy.hide(t);
+          HideRule h = hideEntry(l.items.get(i), "hide[" + i + "]");
+          if (h != null) {
+            policy.hide(h);
           }
         }
       } else {
-        problem(hide, "hide", "expected a list of tool names, but found " + hide.kind());
+        problem(hide, "hide", "expected a list of tool names or {tool, when, unless}, but found " + hide.kind());
       }
     }
     section(m.entries.get("tools"), "tools", CallContext.Method.TOOLS_CALL, policy);
     section(m.entries.get("resources"), "resources", CallContext.Method.RESOURCES_READ, policy);
     section(m.entries.get("prompts"), "prompts", CallContext.Method.PROMPTS_GET, policy);
+    inEdge = true;
+    section(m.entries.get("edge"), "edge", CallContext.Method.HTTP_REQUEST, policy);
+    inEdge = false;
     if (!problems.isEmpty()) {
       return null;
     }
     return new PolicyFile(source, policy.build(), denial);
+  }
+
+  /** A hide entry: a tool name, or {@code {tool, when, unless}} with identity conditions. */
+  private @Nullable HideRule hideEntry(Node n, String path) {
+    if (n instanceof Node.Scalar) {
+      String t = text(n, path);
+      return t == null ? null : HideRule.always(t);
+    }
+    Node.MapNode m = map(n, path, HIDE);
+    if (m == null) {
+      return null;
+    }
+    String tool = text(m.entries.get("tool"), path + ".tool");
+    if (!m.entries.containsKey("tool")) {
+      problem(n, path, "a hide entry needs the tool it hides");
+    }
+    int before = problems.size();
+    List<Condition> when = conditions(m.entries.get("when"), path + ".when");
+    List<Condition> unless = conditions(m.entries.get("unless"), path + ".unless");
+    if (tool == null || problems.size() > before) {
+      return null;
+    }
+    try {
+      return HideRule.of(tool, when, unless);
+    } catch (IllegalArgumentException e) {
+      problem(n, path, e.getMessage());
+      return null;
+    }
+  }
+
+  private List<Condition> conditions(@Nullable Node n, String path) {
+    List<Condition> out = new ArrayList<>();
+    if (n == null) {
+      return out;
+    }
+    if (n instanceof Node.ListNode l) {
+      for (int i = 0; i < l.items.size(); i++) {
+        Condition c = condition(l.items.get(i), path + "[" + i + "]");
+        if (c != null) {
+          out.add(c);
+        }
+      }
+    } else {
+      problem(n, path, "expected a list of {path, op, value}, but found " + n.kind());
+    }
+    return out;
   }
 
   private void section(@Nullable Node n, String path, CallContext.Method method, RateLimitPolicy.Builder policy) {
@@ -585,22 +648,16 @@ public final class PolicyReader {
     if (key != null && !key.isEmpty()) {
       List<KeyResolver> rs = new ArrayList<>();
       for (String k : new LinkedHashSet<>(key)) {
-        rs.add(KeyResolvers.named(k));
+        rs.add(keyResolver(k));
       }
       b.key(KeyResolvers.composite(rs));
     }
     Node conds = m.entries.get("conditions");
-    if (conds != null) {
-      if (conds instanceof Node.ListNode l) {
-        for (int i = 0; i < l.items.size(); i++) {
-          Condition c = condition(l.items.get(i), path + ".conditions[" + i + "]");
-          if (c != null) {
-            b.condition(c);
-          }
-        }
-      } else {
-        problem(conds, path + ".conditions", "expected a list of {path, op, value}, but found " + conds.kind());
-      }
+    for (Condition c : conditions(conds, path + ".conditions")) {
+      b.condition(c);
+    }
+    for (Condition c : conditions(m.entries.get("when"), path + ".when")) {
+      b.when(c);
     }
     String onDeny = text(m.entries.get("onDeny"), path + ".onDeny");
     if (onDeny != null) {
