@@ -27,7 +27,6 @@ import org.apache.catalina.Context;
 import org.apache.catalina.startup.Tomcat;
 import org.apache.tomcat.util.descriptor.web.FilterDef;
 import org.apache.tomcat.util.descriptor.web.FilterMap;
-import org.jspecify.annotations.Nullable;
 
 /**
  * A real sync MCP server over Streamable HTTP in embedded Tomcat on a free port, whose callers
@@ -48,7 +47,7 @@ final class IdentityHttpFixture implements AutoCloseable {
   private final McpSyncServer server;
   private final List<McpSyncClient> clients = new ArrayList<>();
 
-  IdentityHttpFixture(RateLimitPolicy policy, DenialMode mode, McpHttpRateLimitFilter.@Nullable Builder edge) throws Exception {
+  IdentityHttpFixture(RateLimitPolicy policy, DenialMode mode, boolean edge) throws Exception {
     limiter = RateLimiter.builder(policy).clock(clock).store(LimiterStore.inMemory(10_000, clock)).build();
     limits = McpRateLimiting.builder(limiter).denialMode(mode).build();
     IdentityExtractor identity = identity();
@@ -70,10 +69,10 @@ final class IdentityHttpFixture implements AutoCloseable {
     Context ctx = tomcat.addContext("", null);
     Tomcat.addServlet(ctx, "mcp", t).setAsyncSupported(true);
     ctx.addServletMappingDecoded("/*", "mcp");
-    if (edge != null) {
+    if (edge) {
       FilterDef fd = new FilterDef();
       fd.setFilterName("edge");
-      fd.setFilter(edge.identity(identity).build());
+      fd.setFilter(McpHttpRateLimitFilter.builder(limiter).identity(identity).denialMode(mode).build());
       fd.setAsyncSupported("true");
       ctx.addFilterDef(fd);
       FilterMap fm = new FilterMap();

@@ -27,7 +27,7 @@ class PlansAndVisibilityHttpTest {
   @Test
   void theExamplePlansGiveFreeTenTheProHundredAndNoPlanTheFreeLimit() throws Exception {
     PolicyFile file = PolicyLoader.load(Path.of("../examples/policies/plans.yaml"));
-    try (IdentityHttpFixture f = new IdentityHttpFixture(file.policy(), file.denialMode(), null)) {
+    try (IdentityHttpFixture f = new IdentityHttpFixture(file.policy(), file.denialMode(), false)) {
       McpSyncClient free = f.client(Map.of("X-Tenant-Id", "acme", "X-Plan", "free"));
       McpSyncClient pro = f.client(Map.of("X-Tenant-Id", "globex", "X-Plan", "pro"));
       McpSyncClient none = f.client(Map.of("X-Tenant-Id", "initech"));
@@ -54,7 +54,7 @@ class PlansAndVisibilityHttpTest {
         tools:
           "*": { rules: [{ name: plenty, rateLimit: 1000/minute }] }
         """, "visibility.yaml", false);
-    try (IdentityHttpFixture f = new IdentityHttpFixture(file.policy(), DenialMode.RESULT, null)) {
+    try (IdentityHttpFixture f = new IdentityHttpFixture(file.policy(), DenialMode.RESULT, false)) {
       McpSyncClient admin = f.client(Map.of("X-User-Id", "ada", "X-Role", "admin", "X-Plan", "free"));
       McpSyncClient dev = f.client(Map.of("X-User-Id", "dan", "X-Role", "dev", "X-Plan", "pro"));
       McpSyncClient anon = f.client(Map.of());
@@ -90,7 +90,7 @@ class PlansAndVisibilityHttpTest {
           echo: { rules: [{ name: one a minute, rateLimit: 1/minute }] }
         """, "sep.yaml", false);
     assertEquals(DenialMode.RATE_LIMITED_ERROR, file.denialMode());
-    try (IdentityHttpFixture f = new IdentityHttpFixture(file.policy(), file.denialMode(), null)) {
+    try (IdentityHttpFixture f = new IdentityHttpFixture(file.policy(), file.denialMode(), false)) {
       McpSyncClient c = f.client(Map.of("X-User-Id", "u1"));
       f.clock.advance(Duration.ofSeconds(15));
       assertEquals("ok echo", text(call(c, "echo")));
