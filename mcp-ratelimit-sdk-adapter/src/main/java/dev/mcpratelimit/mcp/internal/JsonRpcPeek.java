@@ -138,7 +138,12 @@ public final class JsonRpcPeek {
     while (j < n && ((j == i && b[j] == '-') || (b[j] >= '0' && b[j] <= '9'))) {
       j++;
     }
-    return j == i || j >= n ? -1 : j;
+    if (j == i || j >= n) {
+      return -1;
+    }
+    byte next = b[j];
+    // 1e5 or 1.5 are numbers this does not echo: only a plain integer followed by a delimiter
+    return next == ',' || next == '}' || next == ' ' || next == '\t' || next == '\n' || next == '\r' ? j : -1;
   }
 
   /** A request whose body is the peeked prefix followed by the unread rest of the original. */
