@@ -279,10 +279,7 @@ public final class McpHttpRateLimitFilter implements Filter {
      * @return this builder
      */
     public Builder errorCode(int code) {
-      if (code >= -32768 && code <= -32000) {
-        throw new IllegalArgumentException("errorCode must lie outside the reserved JSON-RPC range -32768..-32000, but was " + code);
-      }
-      this.errorCode = code;
+      this.errorCode = McpRateLimiting.checkedErrorCode(code);
       return this;
     }
 

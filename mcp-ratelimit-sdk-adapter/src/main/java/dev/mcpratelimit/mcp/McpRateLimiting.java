@@ -548,6 +548,14 @@ public final class McpRateLimiting {
         .data(Denials.structured(denied)).build();
   }
 
+  /** @return {@code code}, when it lies outside the JSON-RPC reserved range (also for the edge filter) */
+  static int checkedErrorCode(int code) {
+    if (code >= -32768 && code <= -32000) {
+      throw new IllegalArgumentException("errorCode must lie outside the reserved JSON-RPC range -32768..-32000, but was " + code);
+    }
+    return code;
+  }
+
   /** Builds a {@link McpRateLimiting}. Not thread-safe. */
   public static final class Builder {
     private final @Nullable RateLimitPolicy policy;
@@ -576,10 +584,7 @@ public final class McpRateLimiting {
      * @return this builder
      */
     public Builder errorCode(int code) {
-      if (code >= -32768 && code <= -32000) {
-        throw new IllegalArgumentException("errorCode must lie outside the reserved JSON-RPC range -32768..-32000, but was " + code);
-      }
-      this.errorCode = code;
+      this.errorCode = checkedErrorCode(code);
       return this;
     }
 
