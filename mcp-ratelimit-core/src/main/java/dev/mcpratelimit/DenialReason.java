@@ -8,6 +8,11 @@ public enum DenialReason {
   CONDITION_FAILED("condition_failed"),
   /** An argument-derived cost was missing or not a usable number. */
   INVALID_COST("invalid_cost"),
+  /**
+   * A key part (an identity or argument value the rule is keyed by) is longer than the limiter
+   * allows ({@code RateLimiter.Builder.maxKeyPartLength}).
+   */
+  INVALID_KEY("invalid_key"),
   /** The rule requires an identity the call does not carry. */
   MISSING_IDENTITY("missing_identity"),
   /** No rule names the target and the policy's default is deny. */

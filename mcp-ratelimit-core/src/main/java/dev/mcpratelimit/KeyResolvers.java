@@ -1,6 +1,9 @@
 package dev.mcpratelimit;
 
 import dev.mcpratelimit.internal.ArgumentPath;
+import dev.mcpratelimit.internal.Names;
+import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -57,12 +60,14 @@ public final class KeyResolvers {
    */
   public static KeyResolver attribute(String name) {
     Objects.requireNonNull(name, "name");
+    Names.checkNoControl("attribute name", name);
     return of(name, c -> c.attribute(name));
   }
 
   /**
    * A key from a call argument: {@code argument("args.repo")}. Strings, numbers and booleans are
-   * used as text; a missing, null, object or array value is a missing identity.
+   * used as text — a number by its value, so {@code 5}, {@code 5.0} and {@code "5"} share one key;
+   * a missing, null, object or array value is a missing identity.
    *
    * @param path a dotted argument path, with or without the {@code args.} prefix
    * @return the resolver; its dimension is {@code args.<path>}
@@ -73,11 +78,45 @@ public final class KeyResolvers {
     String dim = path.startsWith("args.") ? path : "args." + path;
     return of(dim, c -> {
       Object v = p.read(c.arguments());
-      if (v instanceof String || v instanceof Number || v instanceof Boolean) {
+      if (v instanceof Number n) {
+        return canonical(n);
+      }
+      if (v instanceof String || v instanceof Boolean) {
         return v.toString();
       }
       return null;
     });
+  }
+
+  /**
+   * The key text of a number: its value, written one way whatever its JSON form, so {@code 5},
+   * {@code 5.0}, {@code 5.00} and {@code 5e0} share one key (and the string {@code "5"}). Plain
+   * digits while short; otherwise the scientific form of the value with trailing zeros stripped,
+   * so {@code 1e1000000000} is never expanded.
+   */
+  static String canonical(Number n) {
+    BigDecimal d;
+    if (n instanceof Integer || n instanceof Long || n instanceof Short || n instanceof Byte
+        || n instanceof BigInteger) {
+      return n.toString();
+    } else if (n instanceof BigDecimal b) {
+      d = b;
+    } else if (n instanceof Double || n instanceof Float) {
+      double x = n.doubleValue();
+      if (!Double.isFinite(x)) {
+        return n.toString();
+      }
+      d = n instanceof Float ? new BigDecimal(n.toString()) : BigDecimal.valueOf(x);
+    } else {
+      return n.toString(); // an unknown Number type: its own text
+    }
+    if (d.signum() == 0) {
+      return "0"; // 0, 0.0, -0.0
+    }
+    d = d.stripTrailingZeros();
+    int scale = d.scale();
+    boolean shortPlain = scale >= 0 ? scale <= 64 : d.precision() - (long) scale <= 64;
+    return shortPlain ? d.toPlainString() : d.toString();
   }
 
   /**
@@ -141,6 +180,7 @@ public final class KeyResolvers {
   public static KeyResolver of(String dimension, Function<CallContext, @Nullable String> fn) {
     Objects.requireNonNull(dimension, "dimension");
     Objects.requireNonNull(fn, "fn");
+    Names.checkNoControl("key dimension", dimension);
     List<String> dims = List.of(dimension);
     return new KeyResolver() {
       @Override

@@ -67,8 +67,10 @@ public interface Limiter {
    * burst); nothing is ever restored beyond the limit.
    *
    * @param cost the cost granted
-   * @param acquiredAt the time passed to the granting call (for a booked future slot, the time
-   *     the slot begins)
+   * @param acquiredAt the time passed to the granting call; for a token bucket, better the
+   *     grant's place in the bucket's timeline, {@code probe.resetAtNanos() - cost × nanosPerToken}
+   *     read right after the grant (for a booked future slot, never earlier than the time the slot
+   *     begins): then interleaved grants and refunds give back exactly what is still out
    * @param now the current time
    */
   void refund(long cost, long acquiredAt, long now);

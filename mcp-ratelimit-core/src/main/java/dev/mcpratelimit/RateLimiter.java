@@ -32,6 +32,9 @@ import org.jspecify.annotations.Nullable;
  */
 public interface RateLimiter {
 
+  /** Default of {@link Builder#maxKeyPartLength(int)}: key values up to 256 characters. */
+  int DEFAULT_MAX_KEY_PART_LENGTH = 256;
+
   /** Value for {@link #reserve(CallContext, long)}'s {@code startedAt} on a first attempt. */
   long FIRST_ATTEMPT = Long.MIN_VALUE;
 
@@ -95,8 +98,10 @@ public interface RateLimiter {
    * @param call the call whose scope value is resolved
    * @param scope the dimension
    * @param duration how long, positive
+   * @return the denial to answer the triggering call with ({@link DenialReason#BACKOFF}, the same
+   *     fields and text later calls in the scope get, not waitable)
    */
-  void backoff(CallContext call, KeyResolver scope, Duration duration);
+  Decision.Denied backoff(CallContext call, KeyResolver scope, Duration duration);
 
   /** @return the current policy */
   RateLimitPolicy policy();
@@ -136,6 +141,7 @@ public interface RateLimiter {
     private @Nullable LimiterStore store;
     private final List<RateLimitListener> listeners = new ArrayList<>();
     private Sleeper sleeper = TimeUnit.NANOSECONDS::sleep;
+    private int maxKeyPartLength = DEFAULT_MAX_KEY_PART_LENGTH;
 
     private Builder(RateLimitPolicy policy) {
       this.policy = Objects.requireNonNull(policy, "policy");
@@ -163,6 +169,23 @@ public interface RateLimiter {
       return this;
     }
 
+    /**
+     * The longest identity or argument value (in characters) a rule may be keyed by. A call whose
+     * key value is longer is denied ({@link DenialReason#INVALID_KEY}) and stores nothing, so a
+     * caller cannot grow the store's memory by sending long ids. For a composite key each value
+     * may be this long. Default {@value RateLimiter#DEFAULT_MAX_KEY_PART_LENGTH}.
+     *
+     * @param maxKeyPartLength at least 1
+     * @return this builder
+     */
+    public Builder maxKeyPartLength(int maxKeyPartLength) {
+      if (maxKeyPartLength < 1) {
+        throw new IllegalArgumentException("maxKeyPartLength must be at least 1, but was " + maxKeyPartLength);
+      }
+      this.maxKeyPartLength = maxKeyPartLength;
+      return this;
+    }
+
     /** @param sleeper how blocking waits wait @return this builder */
     public Builder sleeper(Sleeper sleeper) {
       this.sleeper = Objects.requireNonNull(sleeper, "sleeper");
@@ -172,7 +195,7 @@ public interface RateLimiter {
     /** @return the limiter */
     public RateLimiter build() {
       LimiterStore s = store != null ? store : LimiterStore.inMemory(LimiterStore.DEFAULT_MAXIMUM_KEYS, clock);
-      return new Engine(policy, clock, s, RateLimitListener.composite(listeners), sleeper);
+      return new Engine(policy, clock, s, RateLimitListener.composite(listeners), sleeper, maxKeyPartLength);
     }
   }
 }

@@ -1,5 +1,6 @@
 package dev.mcpratelimit;
 
+import dev.mcpratelimit.internal.Names;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -193,7 +194,7 @@ public final class Rule {
       if (name.isBlank()) {
         throw new IllegalArgumentException("rule name must not be blank");
       }
-      this.name = name;
+      this.name = Names.checkNoControl("rule name", name);
     }
 
     /**
@@ -324,6 +325,9 @@ public final class Rule {
       }
       if (methods.isEmpty()) {
         methods.add(CallContext.Method.TOOLS_CALL);
+      }
+      for (String d : key.dimensions()) {
+        Names.checkNoControl("key dimension of rule '" + name + "'", d);
       }
       if (limit == null && conditions.isEmpty()) {
         throw new IllegalArgumentException("rule '" + name + "' has neither a limit nor a condition: it would do nothing");

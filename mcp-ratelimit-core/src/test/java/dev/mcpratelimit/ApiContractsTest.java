@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.math.BigDecimal;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -371,14 +372,18 @@ class ApiContractsTest {
   @Test
   void aDenialIsAValue() {
     List<String> scope = new ArrayList<>(List.of("user"));
-    Decision.Denied d = new Decision.Denied(DenialReason.RATE_LIMITED, "r", scope, 5, Duration.ofMinutes(1), 0, 1,
-        Probe.NEVER, null, "m", false);
+    Decision.Denied d = Decision.Denied.rateLimited("r", 5, "m").scope(scope).window(Duration.ofMinutes(1))
+        .cost(1).build();
     scope.add("tenant");
     assertEquals(List.of("user"), d.scope(), "the scope is copied");
     assertNull(d.retryAfter(), "no retry-after when waiting cannot help");
     assertFalse(d.isGranted());
-    assertEquals(Duration.ofMillis(1500), new Decision.Denied(DenialReason.BACKOFF, "b", List.of(), -1, null, 0, 0,
-        1_500_000_000L, null, "m", true).retryAfter());
+    assertEquals(Duration.ofMillis(1500), Decision.Denied.backoff(List.of(), 1_500_000_000L, Instant.EPOCH, "m", true)
+        .retryAfter());
+    assertEquals(Long.valueOf(5), d.limit());
+    assertEquals(Long.valueOf(0), d.remaining());
+    assertEquals(d, Decision.Denied.rateLimited("r", 5, "m").scope(List.of("user")).window(Duration.ofMinutes(1))
+        .cost(1).build(), "equal fields, equal denials");
     assertEquals("rate_limited", DenialReason.RATE_LIMITED.code());
     assertEquals("upstream_backoff", DenialReason.BACKOFF.code());
   }

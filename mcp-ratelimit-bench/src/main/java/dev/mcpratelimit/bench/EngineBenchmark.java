@@ -33,7 +33,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * A full engine decision: three stacked token-bucket rules keyed on user, tool and tenant, over 1
  * million users in 10,000 tenants drawn from a Zipf distribution (exponent 1), in the default
  * in-memory store. Each operation is {@code acquire} + {@code commit}, as the MCP adapter does for
- * a successful call. Targets (DESIGN.md): ≤ 300 ns/op, ≤ 100 B/op.
+ * a successful call. Targets (docs/architecture.md): ≤ 300 ns/op, ≤ 100 B/op.
  *
  * <ul>
  *   <li>{@code decide}, {@code decide2Threads}: every key stays live (the buckets take 1,000 s to

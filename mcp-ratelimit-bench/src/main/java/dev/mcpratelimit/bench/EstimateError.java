@@ -17,7 +17,7 @@ import java.util.Random;
 /**
  * How often the two-counter sliding window ({@link LimitSpec#slidingWindow}) decides differently
  * from the exact log ({@link LimitSpec#exactSlidingWindow}) on the same attempts: 100 per minute,
- * cost 1, replayed through the library's own limiters. Target (DESIGN.md): ≤ 0.003 % wrong
+ * cost 1, replayed through the library's own limiters. Target (docs/architecture.md): ≤ 0.003 % wrong
  * decisions on the bursty agent trace.
  *
  * <p><b>What counts as wrong.</b> The score is measured on a <em>shared history</em>: before each

@@ -16,7 +16,7 @@ import java.time.Duration;
  * keyed on user, N users each take one token (so every key holds state), then the store's heap is
  * measured after full GCs. The user-id strings are kept outside the store and excluded, as a
  * server's sessions would hold them anyway; the figure is what the limiter adds per key. Target
- * (DESIGN.md): ≤ 120 B per key (Bucket4j: ~248 B).
+ * (docs/architecture.md): ≤ 120 B per key (Bucket4j: ~248 B).
  *
  * <p>Run: {@code java -Xmx4g -cp mcp-ratelimit-bench/target/benchmarks.jar
  * dev.mcpratelimit.bench.KeyFootprint 1000000 [--json results/footprint.json]} (the suite,

@@ -61,7 +61,7 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <ul>
  *   <li>{@code bare}, {@code wrapped} (µs/op): one {@code tools/call} round trip through the SDK
- *       client and server. Target (DESIGN.md): {@code wrapped} ≤ 1.03 × {@code bare}.
+ *       client and server. Target (docs/architecture.md): {@code wrapped} ≤ 1.03 × {@code bare}.
  *   <li>{@code paired}: a bare and a wrapped call back to back (alternating which goes first), each
  *       timed, the sums reported as the secondary results {@code bareNanos}, {@code wrappedNanos}
  *       and {@code pairs}. Run in separate forks, {@code bare} and {@code wrapped} differ by the

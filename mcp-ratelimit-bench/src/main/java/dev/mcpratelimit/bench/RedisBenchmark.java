@@ -44,7 +44,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * fails the run if any decision was denied or hit a store error (the policy is {@code FAIL_CLOSED},
  * so an error never passes as a grant). The hot keys (3 tools, a few big tenants) are shared by all
  * threads, as in production: Bucket4j's compare-and-swap retries under that contention, which is
- * part of what is measured. Target (DESIGN.md): ours ≥ 2 × Bucket4j's decisions per second; the
+ * part of what is measured. Target (docs/architecture.md): ours ≥ 2 × Bucket4j's decisions per second; the
  * commands each decision costs are counted by {@link RedisCommandCount}.
  *
  * <p>Run: {@code java -jar mcp-ratelimit-bench/target/benchmarks.jar RedisBenchmark}

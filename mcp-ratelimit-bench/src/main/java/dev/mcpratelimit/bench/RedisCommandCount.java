@@ -20,8 +20,8 @@ import tools.jackson.databind.json.JsonMapper;
  * stacked token-bucket rules keyed user, tool and tenant, the workload of {@link RedisBenchmark};
  * every decision must be a grant) against a flushed server whose statistics were reset
  * ({@code CONFIG RESETSTAT}) after the library connected and loaded its scripts, so only the
- * decisions' commands are counted. Runs once with 1 caller (exact and reproducible: the DESIGN.md
- * target, "exactly 1") and once with 16 concurrent callers (Bucket4j's compare-and-swap retries
+ * decisions' commands are counted. Runs once with 1 caller (exact and reproducible: the
+ * docs/architecture.md target, "exactly 1") and once with 16 concurrent callers (Bucket4j's compare-and-swap retries
  * under contention show up there).
  *
  * <p>Two counts per run. <b>Commands sent</b> (the score, the target's meaning: what crosses the

@@ -20,7 +20,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Turns a directory of JMH JSON result files (and the JMH-shaped files of {@link ResultFile})
- * into a Markdown report — every DESIGN.md target with its measured figure and verdict, then every
+ * into a Markdown report — every target of docs/architecture.md with its measured figure and verdict, then every
  * result — and an SVG bar chart, and splices them into the READMEs between
  * {@code <!-- bench-report:start -->} and {@code <!-- bench-report:end -->}.
  *
@@ -498,7 +498,7 @@ public final class Report {
   }
 
   static String targetTable(List<String[]> rows) {
-    StringBuilder sb = new StringBuilder("| target (DESIGN.md) | measured | verdict |\n| --- | --- | --- |\n");
+    StringBuilder sb = new StringBuilder("| target (docs/architecture.md) | measured | verdict |\n| --- | --- | --- |\n");
     for (String[] r : rows) {
       sb.append("| ").append(r[0]).append(" | ").append(r[1]).append(" | ").append(r[2]).append(" |\n");
     }

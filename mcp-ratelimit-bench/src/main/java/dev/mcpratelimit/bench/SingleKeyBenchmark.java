@@ -32,7 +32,7 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <p>"Granted" limiters have so much capacity that every call succeeds; "denied" ones are drained
  * and refill once an hour. Our limiters read {@link Clock#system()} once per call, as the engine
- * does, and write into a per-thread {@link Probe}. Targets (DESIGN.md): token bucket at 1 thread ≤
+ * does, and write into a per-thread {@link Probe}. Targets (docs/architecture.md): token bucket at 1 thread ≤
  * 0.8 × Bucket4j ns/op at 0 B/op; at 2 threads ≥ 1.5 × Bucket4j throughput.
  *
  * <p>Run: {@code java -jar mcp-ratelimit-bench/target/benchmarks.jar SingleKeyBenchmark -prof gc}

@@ -66,6 +66,8 @@ public final class CaffeineStore implements LimiterStore {
     final String rule;
     final LimitSpec spec;
     final Supplier<Limiter> factory;
+    /** Nanoseconds per token of a token bucket, else 0. */
+    final long tokenInterval;
     final Cache<Object, Limiter> cache;
     final Policy.@Nullable VarExpiration<Object, Limiter> varExpiration;
 
@@ -73,6 +75,7 @@ public final class CaffeineStore implements LimiterStore {
       this.rule = rule;
       this.spec = spec;
       this.factory = Limiters.factory(spec);
+      this.tokenInterval = spec instanceof LimitSpec.TokenBucket tb ? tb.nanosPerToken() : 0;
       this.cache =
           Caffeine.newBuilder()
               .maximumSize(maximumKeys)
@@ -231,7 +234,7 @@ public final class CaffeineStore implements LimiterStore {
           return lim;
         });
         if (ok[0]) {
-          ticket.put(space, key, l, cost, 0);
+          ticket.put(space, key, l, cost, now);
         } else {
           all = false;
         }
@@ -241,7 +244,14 @@ public final class CaffeineStore implements LimiterStore {
       long maxWait = batch.maxWaitNanos(i);
       boolean ok = maxWait > 0 ? l.reserve(cost, now, maxWait, probe) : l.tryAcquire(cost, now, probe);
       if (ok) {
-        ticket.put(space, key, l, cost, probe.waitNanos());
+        // a token-bucket grant is counted from its place in the bucket's timeline (the TAT it
+        // started from: its new TAT less its cost), so a refund gives back exactly the part of it
+        // not yet refilled, however grants and refunds interleave; a booked slot starts later
+        // still, so a caller giving it up before then gets all of it back
+        long from = space.tokenInterval > 0 && cost > 0
+            ? Math.max(now, probe.resetAtNanos() - cost * space.tokenInterval)
+            : now;
+        ticket.put(space, key, l, cost, from);
         if (probe.waitNanos() > 0 && space.varExpiration != null) {
           // a booked future slot outlives the usual span: extend the key's lifetime to cover it
           long span = Arith.satAdd(Math.max(0, l.idleAt(now) - now), TimeUnit.MINUTES.toNanos(1));
@@ -329,7 +339,9 @@ public final class CaffeineStore implements LimiterStore {
     private long c0;
     private long c1;
     private long c2;
-    private long @Nullable [] waits; // booked slots' delays; null unless an entry booked one
+    private long f0; // the time each entry's cost is counted from
+    private long f1;
+    private long f2;
     private @Nullable InMemoryTicket next;
 
     InMemoryTicket(Clock clock, long acquiredAt) {
@@ -337,35 +349,32 @@ public final class CaffeineStore implements LimiterStore {
       this.acquiredAt = acquiredAt;
     }
 
-    void put(Space space, Object key, Limiter l, long cost, long waitNanos) {
+    void put(Space space, Object key, Limiter l, long cost, long from) {
       Hold h = l instanceof ConcurrencyPermits ? new Hold(space, key) : null;
-      if (waitNanos > 0 && size < 3) {
-        if (waits == null) {
-          waits = new long[3];
-        }
-        waits[size] = waitNanos;
-      }
       switch (size) {
         case 0 -> {
           l0 = l;
           h0 = h;
           c0 = cost;
+          f0 = from;
         }
         case 1 -> {
           l1 = l;
           h1 = h;
           c1 = cost;
+          f1 = from;
         }
         case 2 -> {
           l2 = l;
           h2 = h;
           c2 = cost;
+          f2 = from;
         }
         default -> {
           if (next == null) {
             next = new InMemoryTicket(clock, acquiredAt);
           }
-          next.put(space, key, l, cost, waitNanos);
+          next.put(space, key, l, cost, from);
           return;
         }
       }
@@ -373,25 +382,19 @@ public final class CaffeineStore implements LimiterStore {
     }
 
     private void giveBack(boolean permitsOnly) {
-      give(l0, h0, c0, wait(0), permitsOnly);
-      give(l1, h1, c1, wait(1), permitsOnly);
-      give(l2, h2, c2, wait(2), permitsOnly);
+      give(l0, h0, c0, f0, permitsOnly);
+      give(l1, h1, c1, f1, permitsOnly);
+      give(l2, h2, c2, f2, permitsOnly);
       if (next != null) {
         next.giveBack(permitsOnly);
       }
     }
 
-    private long wait(int i) {
-      return waits == null ? 0 : waits[i];
-    }
-
-    private void give(@Nullable Limiter l, @Nullable Hold h, long cost, long wait, boolean permitsOnly) {
+    private void give(@Nullable Limiter l, @Nullable Hold h, long cost, long from, boolean permitsOnly) {
       if (h != null && l != null) {
         h.space().giveBack(h.key(), l, cost, acquiredAt);
       } else if (l != null && !permitsOnly) {
-        // a booked slot is taken from the time it begins: a caller that gives it up before then
-        // gets all of it back
-        l.refund(cost, Arith.satAdd(acquiredAt, wait), clock.nanos());
+        l.refund(cost, from, clock.nanos());
       }
     }
 

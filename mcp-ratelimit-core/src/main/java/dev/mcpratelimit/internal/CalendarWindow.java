@@ -16,7 +16,10 @@ import org.jspecify.annotations.Nullable;
  * A calendar-aligned fixed window. The state is one {@code long}: a 24-bit window tag (the
  * window's start in minutes since the epoch, modulo 2^24, compared with wrap-around) above a
  * 40-bit count. A tag older than the current window means a new window (count 0); a tag newer
- * than the current window means the clock went backwards, and the count keeps counting.
+ * than the current window means the clock went backwards: one window ahead, the count keeps
+ * counting in that window; further ahead (the clock jumped forward and back), the state is clamped
+ * into the current window with its count, so it blocks for at most the rest of this window and the
+ * retry hint is the time that window ends.
  */
 public final class CalendarWindow implements Limiter {
   private static final VarHandle STATE;
@@ -99,6 +102,11 @@ public final class CalendarWindow implements Limiter {
       return w;
     }
 
+    /** @return the window after {@code w} (not cached: only a clock that went back asks) */
+    Window after(Window w) {
+      return compute(w.end);
+    }
+
     private Window compute(long now) {
       if (rules == null) {
         long start = Math.floorDiv(now + fixedOffsetNanos, unitNanos) * unitNanos - fixedOffsetNanos;
@@ -156,25 +164,38 @@ public final class CalendarWindow implements Limiter {
       long s = (long) STATE.getVolatile(this);
       long tag;
       long count;
+      Window counting = w; // the window the count belongs to
       if (s == 0 || tagDistance(tag(s), w.tag) > 0) {
         tag = w.tag; // a new window
         count = 0;
-      } else {
-        tag = tag(s); // the current window, or a later one if the clock went backwards
+      } else if (tag(s) == w.tag) {
+        tag = w.tag;
         count = count(s);
+      } else {
+        // stamped in a later window: the clock went backwards. One window ahead (a small step
+        // back over a boundary) keeps counting there; further ahead (a jump forward and back) is
+        // clamped into the current window, count kept, so it never blocks past this window's end
+        Window next = p.after(w);
+        if (tag(s) != next.tag) {
+          STATE.compareAndSet(this, s, (w.tag << COUNT_BITS) | count(s));
+          continue;
+        }
+        tag = next.tag;
+        count = count(s);
+        counting = next;
       }
       long room = limit - count;
       if (cost <= room) {
         if (cost == 0 || STATE.compareAndSet(this, s, (tag << COUNT_BITS) | (count + cost))) {
           if (probe != null) {
-            probe.set(true, room - cost, 0, w.end, 0);
+            probe.set(true, room - cost, 0, counting.end, 0);
           }
           return true;
         }
         continue;
       }
       if (probe != null) {
-        probe.set(false, room, cost > limit ? Probe.NEVER : w.end - now, w.end, 0);
+        probe.set(false, room, cost > limit ? Probe.NEVER : counting.end - now, counting.end, 0);
       }
       return false;
     }
@@ -203,6 +224,6 @@ public final class CalendarWindow implements Limiter {
     if (s == 0 || count(s) == 0 || tagDistance(tag(s), w.tag) > 0) {
       return Long.MIN_VALUE;
     }
-    return w.end;
+    return tag(s) == w.tag ? w.end : p.after(w).end; // a later window: at most the next one, once clamped
   }
 }

@@ -44,13 +44,23 @@ public final class Engine implements RateLimiter {
   private final Map<BackoffKey, Long> backoffs = new ConcurrentHashMap<>();
   private final List<KeyResolver> backoffScopes = new CopyOnWriteArrayList<>();
 
-  public Engine(RateLimitPolicy policy, Clock clock, LimiterStore store, RateLimitListener listener, Sleeper sleeper) {
+  private final int maxKeyPartLength;
+  private final int lengthPrefix; // characters a composite key adds per part at most: digits and ':'
+
+  public Engine(RateLimitPolicy policy, Clock clock, LimiterStore store, RateLimitListener listener, Sleeper sleeper,
+      int maxKeyPartLength) {
+    if (maxKeyPartLength < 1) {
+      throw new IllegalArgumentException("maxKeyPartLength must be at least 1, but was " + maxKeyPartLength);
+    }
+    this.maxKeyPartLength = maxKeyPartLength;
+    this.lengthPrefix = Integer.toString(maxKeyPartLength).length() + 1;
     this.policy = Objects.requireNonNull(policy, "policy");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.store = Objects.requireNonNull(store, "store");
     this.listener = listener;
     this.hasListener = !(listener instanceof SafeListener s) || !s.isEmpty();
     this.sleeper = sleeper;
+    checkRepresentable(policy, store);
     store.onEviction(listener::onEvicted);
   }
 
@@ -114,13 +124,11 @@ public final class Engine implements RateLimiter {
     final String target = call.target();
 
     if (method == CallContext.Method.TOOLS_CALL && pol.isHiddenFor(call)) {
-      return denied(call, fixedDenial(DenialReason.HIDDEN, "hidden",
-          "Tool '" + target + "' is not available (hidden by policy)"));
+      return denied(call, Decision.Denied.hidden("Tool '" + target + "' is not available (hidden by policy)"));
     }
     if (pol.defaultAction() == RateLimitPolicy.DefaultAction.DENY && method != CallContext.Method.HTTP_REQUEST
         && !pol.names(method, target)) {
-      return denied(call, fixedDenial(DenialReason.NOT_ALLOWED, "default",
-          "'" + target + "' is not allowed by the rate-limit policy"));
+      return denied(call, Decision.Denied.notAllowed("'" + target + "' is not allowed by the rate-limit policy"));
     }
     final Rule[] rules = pol.rulesFor(method, target);
     if (!backoffs.isEmpty()) {
@@ -160,12 +168,14 @@ public final class Engine implements RateLimiter {
       long cost = 0;
       if (problem == null && spec != null) {
         part = rule.key().resolve(call);
-        if (part == null) {
+        if (part != null && part.length() > maxKeyPartLength) {
+          problem = keyTooLong(rule, part);
+        } else if (part == null) {
           switch (rule.onMissingIdentity()) {
             case SKIP:
               continue;
             case DENY:
-              problem = simpleDenial(DenialReason.MISSING_IDENTITY, rule,
+              problem = Decision.Denied.missingIdentity(rule.name(), rule.key().dimensions(),
                   "Rule '" + rule.name() + "' needs the caller's " + String.join(" and ", rule.key().dimensions())
                       + ", which this call does not carry");
               break;
@@ -177,7 +187,12 @@ public final class Engine implements RateLimiter {
           try {
             cost = rule.cost().resolve(call);
           } catch (Cost.InvalidCostException e) {
-            problem = simpleDenial(DenialReason.INVALID_COST, rule, e.getMessage());
+            problem = Decision.Denied.invalidCost(rule.name(), rule.key().dimensions(), 0, e.getMessage());
+          }
+          if (problem == null && cost > spec.limit()) {
+            // can never fit (and may be more than the store can represent): decided here, the same
+            // on every store, before any store sees it
+            problem = Decision.Denied.invalidCost(rule.name(), rule.key().dimensions(), cost, tooLarge(rule, spec, cost));
           }
         }
       }
@@ -220,8 +235,16 @@ public final class Engine implements RateLimiter {
         if (hasListener) {
           listener.onStoreError(e);
         }
+        if (isInvalidInput(e)) {
+          // the store refused a value, not an outage: never a fail-open grant
+          Rule first = batchRules[0];
+          java.util.Arrays.fill(batchRules, 0, batch.size(), null);
+          return denied(call, Decision.Denied.invalidCost(first.name(), first.key().dimensions(), 0,
+              "Rule '" + first.name() + "' cannot count this call: the rate-limit store cannot represent its cost"));
+        }
+        java.util.Arrays.fill(batchRules, 0, batch.size(), null);
         if (pol.failureMode() == RateLimitPolicy.FailureMode.FAIL_CLOSED) {
-          return denied(call, fixedDenial(DenialReason.STORE_UNAVAILABLE, "store",
+          return denied(call, Decision.Denied.storeUnavailable(
               "Rate limiting is temporarily unavailable; try again shortly"));
         }
         return granted(call, new Grant(null, null, 0, List.of()));
@@ -318,8 +341,7 @@ public final class Engine implements RateLimiter {
     }
     Decision.Denied d = limitDenial(rules[first], batch, first, now, waitable && retry >= 0);
     if (d.retryAfterNanos() != retry) {
-      d = new Decision.Denied(d.reason(), d.rule(), d.scope(), d.limit(), d.window(), d.remaining(), d.cost(),
-          retry, d.resetAt(), d.message(), d.waitable());
+      d = d.withRetryAfter(retry, d.waitable());
     }
     return d;
   }
@@ -329,9 +351,15 @@ public final class Engine implements RateLimiter {
     LimitSpec spec = batch.spec(i);
     long reset = p.resetAtNanos();
     String message = rule.onDeny() != null ? rule.onDeny() : describe(rule, spec, batch.cost(i));
-    return new Decision.Denied(DenialReason.RATE_LIMITED, rule.name(), rule.key().dimensions(), spec.limit(),
-        spec.window(), p.remaining(), batch.cost(i), p.retryAfterNanos(),
-        reset == Probe.NEVER ? null : Clock.toInstant(reset), message, waitable);
+    return Decision.Denied.rateLimited(rule.name(), spec.limit(), message)
+        .scope(rule.key().dimensions())
+        .window(spec.window())
+        .remaining(p.remaining())
+        .cost(batch.cost(i))
+        .retryAfterNanos(p.retryAfterNanos())
+        .resetAt(reset == Probe.NEVER ? null : Clock.toInstant(reset))
+        .waitable(waitable)
+        .build();
   }
 
   static String describe(Rule rule, LimitSpec spec, long cost) {
@@ -380,18 +408,54 @@ public final class Engine implements RateLimiter {
   private static Decision.Denied conditionDenial(Rule rule, Condition c) {
     String msg = rule.onDeny() != null ? rule.onDeny()
         : "Rule '" + rule.name() + "' requires " + c.path() + " " + c.op().text() + " " + c.value();
-    return new Decision.Denied(DenialReason.CONDITION_FAILED, rule.name(), List.of(), -1, null, 0, 0,
-        Probe.NEVER, null, msg, false);
+    return Decision.Denied.conditionFailed(rule.name(), msg);
   }
 
-  private static Decision.Denied simpleDenial(DenialReason reason, Rule rule, String message) {
-    LimitSpec spec = rule.limit();
-    return new Decision.Denied(reason, rule.name(), rule.key().dimensions(), spec == null ? -1 : spec.limit(),
-        spec == null ? null : spec.window(), 0, 0, Probe.NEVER, null, message, false);
+  /**
+   * A key part over the bound: a single value longer than {@link #maxKeyPartLength}, or a composite
+   * part longer than its values (each at most that long, with their length prefixes) can be.
+   * Denied rather than stored: memory per key stays bounded whatever callers send.
+   */
+  private Decision.@Nullable Denied keyTooLong(Rule rule, String part) {
+    List<String> dims = rule.key().dimensions();
+    long max = dims.size() == 1 ? maxKeyPartLength : (long) dims.size() * (maxKeyPartLength + lengthPrefix);
+    if (part.length() <= max) {
+      return null;
+    }
+    return Decision.Denied.invalidKey(rule.name(), dims, "Rule '" + rule.name() + "': the call's "
+        + String.join(" and ", dims) + " is " + part.length() + " characters long; a key value may have at most "
+        + maxKeyPartLength);
   }
 
-  private static Decision.Denied fixedDenial(DenialReason reason, String label, String message) {
-    return new Decision.Denied(reason, label, List.of(), -1, null, 0, 0, Probe.NEVER, null, message, false);
+  /** The text of a cost that can never fit a rule's limit: the same on every store. */
+  static String tooLarge(Rule rule, LimitSpec spec, long cost) {
+    return "Rule '" + rule.name() + "': a cost of " + cost + " exceeds the rule's whole limit of " + spec.limit()
+        + " and can never be granted";
+  }
+
+  /**
+   * Whether a store exception means the store refused a value (a bug or hostile input), not that
+   * it cannot decide now: {@link IllegalArgumentException} (the SPI's contract for a value the
+   * store cannot represent) and {@link ArithmeticException}. Everything else is an outage.
+   */
+  static boolean isInvalidInput(RuntimeException e) {
+    return e instanceof IllegalArgumentException || e instanceof ArithmeticException;
+  }
+
+  /**
+   * Rejects a policy with a limit the store cannot represent exactly.
+   *
+   * @throws IllegalArgumentException naming the rule
+   */
+  static void checkRepresentable(RateLimitPolicy policy, LimiterStore store) {
+    long max = store.maxCost();
+    for (Rule r : policy.rules()) {
+      LimitSpec spec = r.limit();
+      if (spec != null && spec.limit() > max) {
+        throw new IllegalArgumentException("rule '" + r.name() + "': limit " + spec.limit()
+            + " is larger than the store " + store + " represents exactly (at most " + max + ")");
+      }
+    }
   }
 
   // ---------------------------------------------------------------- backoff
@@ -418,11 +482,16 @@ public final class Engine implements RateLimiter {
         maxWait = Math.max(maxWait, r.maxWait().toNanos());
       }
       boolean waitable = waiting && until - startedAt <= maxWait; // a plain acquire never waits
-      return new Decision.Denied(DenialReason.BACKOFF, "backoff", scope.dimensions(), -1, null, 0, 0, retry,
-          Clock.toInstant(until), "The upstream service is throttling this " + String.join(" and ", scope.dimensions())
-              + "; calls resume in " + human(Duration.ofSeconds((retry + 999_999_999) / 1_000_000_000)), waitable);
+      return backoffDenial(scope, until, now, waitable);
     }
     return null;
+  }
+
+  private static Decision.Denied backoffDenial(KeyResolver scope, long until, long now, boolean waitable) {
+    long retry = until - now;
+    return Decision.Denied.backoff(scope.dimensions(), retry, Clock.toInstant(until),
+        "The upstream service is throttling this " + String.join(" and ", scope.dimensions())
+            + "; calls resume in " + human(Duration.ofSeconds((retry + 999_999_999) / 1_000_000_000)), waitable);
   }
 
   @Override
@@ -455,14 +524,18 @@ public final class Engine implements RateLimiter {
   }
 
   @Override
-  public void backoff(CallContext call, KeyResolver scope, Duration duration) {
+  public Decision.Denied backoff(CallContext call, KeyResolver scope, Duration duration) {
     Objects.requireNonNull(duration, "duration");
     if (duration.isNegative() || duration.isZero()) {
       throw new IllegalArgumentException("backoff duration must be positive, but was " + duration);
     }
     // a call without a value for the scope backs off every caller without one (as they share a
     // bucket), and no caller whose value merely looks empty
-    backoffScope(scope, scope.resolve(call), Clock.toInstant(clock.nanos()).plus(duration));
+    long now = clock.nanos();
+    long until = Arith.satAdd(now, duration.getSeconds() >= Long.MAX_VALUE / 1_000_000_000L ? Long.MAX_VALUE
+        : duration.toNanos());
+    backoffScope(scope, scope.resolve(call), Clock.toInstant(until));
+    return backoffDenial(scope, until, now, false);
   }
 
   // ---------------------------------------------------------------- accessors
@@ -475,6 +548,7 @@ public final class Engine implements RateLimiter {
   @Override
   public synchronized void updatePolicy(RateLimitPolicy policy) { // rare: a lock keeps updates ordered
     Objects.requireNonNull(policy, "policy");
+    checkRepresentable(policy, store);
     RateLimitPolicy old = this.policy;
     this.policy = policy;
     java.util.Set<String> removed = new java.util.HashSet<>();

@@ -3,27 +3,35 @@ package dev.mcpratelimit.internal;
 import dev.mcpratelimit.LimitSpec;
 import dev.mcpratelimit.Limiter;
 import dev.mcpratelimit.Probe;
-import java.util.Arrays;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Exact sliding window: the grant times of the last {@code limit} units of cost, oldest first, in
- * a ring. A cost {@code c} fits when the c-th oldest time has left the window. Multi-word state,
- * so it is guarded by this object's monitor; meant for small limits.
+ * Exact sliding window: the grant times of the cost still inside the window, oldest first, in a
+ * ring that grows with use (doubling, up to {@code limit} entries of 8 bytes) instead of being
+ * allocated whole for every key: a key that made one call holds a few entries. A cost {@code c}
+ * fits when at most {@code limit - c} entries are inside the window. Multi-word state, so it is
+ * guarded by this object's monitor; meant for small limits.
+ *
+ * <p>Clock jumps: an entry stamped later than now means the clock went backwards; it keeps
+ * counting (so the jump grants nothing extra), unless the newest entry is more than one window
+ * ahead, in which case every entry ahead of now is clamped to now: state left by a clock that
+ * jumped far ahead and back blocks for at most one window, and the retry hint stays true.
  */
 final class ExactSlidingWindow implements Limiter {
-  private static final long EMPTY = Arith.MIN_TIME;
+  private static final int INITIAL = 8;
 
   private final LimitSpec.SlidingWindow spec;
   private final long window;
-  private final long[] log; // ring, oldest at head
+  private final int limit;
+  private long[] log; // ring of grant times, oldest at head
   private int head;
+  private int size;
 
   ExactSlidingWindow(LimitSpec.SlidingWindow spec) {
     this.spec = spec;
     this.window = spec.window().toNanos();
-    this.log = new long[Math.toIntExact(spec.limit())];
-    Arrays.fill(log, EMPTY);
+    this.limit = Math.toIntExact(spec.limit());
+    this.log = new long[Math.min(limit, INITIAL)];
   }
 
   @Override
@@ -31,48 +39,79 @@ final class ExactSlidingWindow implements Limiter {
     return spec;
   }
 
+  /** The i-th oldest entry, 0 <= i < size. */
   private long at(int i) {
     int idx = head + i;
     return log[idx >= log.length ? idx - log.length : idx];
   }
 
-  /** Entries still inside the window at {@code now} (entries are sorted, newest last). */
-  private int inWindow(long now) {
-    int n = log.length;
-    int lo = 0;
-    int hi = n; // first index whose entry is inside the window
-    while (lo < hi) {
-      int mid = (lo + hi) >>> 1;
-      if (Arith.satSub(now, at(mid)) >= window) {
-        lo = mid + 1;
-      } else {
-        hi = mid;
-      }
+  private void set(int i, long t) {
+    int idx = head + i;
+    log[idx >= log.length ? idx - log.length : idx] = t;
+  }
+
+  /** Drops the entries that have left the window at {@code now} (the oldest first). */
+  private void expire(long now) {
+    while (size > 0 && Arith.satSub(now, log[head]) >= window) {
+      head = head + 1 == log.length ? 0 : head + 1;
+      size--;
     }
-    return n - lo;
+    if (size == 0) {
+      head = 0;
+    }
+  }
+
+  /** Clamps entries stamped ahead of now when the newest is more than one window ahead. */
+  private void clampFuture(long now) {
+    if (size == 0 || Arith.satSub(at(size - 1), now) <= window) {
+      return;
+    }
+    for (int i = size - 1; i >= 0 && at(i) > now; i--) {
+      set(i, now); // still sorted: every entry from i on becomes now
+    }
+  }
+
+  private void ensureRoom(int extra) {
+    int need = size + extra;
+    if (need <= log.length) {
+      return;
+    }
+    int cap = (int) Math.min(limit, Math.max(need, 2L * log.length));
+    long[] next = new long[cap];
+    for (int i = 0; i < size; i++) {
+      next[i] = at(i);
+    }
+    log = next;
+    head = 0;
   }
 
   @Override
   public synchronized boolean tryAcquire(long cost, long now, @Nullable Probe probe) {
     Arith.checkCost(cost);
     now = Arith.clampTime(now);
-    int n = log.length;
-    int used = inWindow(now);
-    if (cost <= n - used) {
+    clampFuture(now);
+    expire(now);
+    int used = size;
+    if (cost <= limit - used) {
       int c = (int) cost;
-      for (int i = 0; i < c; i++) {
-        // overwrite the oldest entries with now; keep sorted when the clock went backwards
-        log[head] = Math.max(now, at(n - 1));
-        head = head + 1 == n ? 0 : head + 1;
+      if (c > 0) {
+        ensureRoom(c);
+        // keep sorted when the clock went backwards: never stamp earlier than the newest entry
+        long t = used == 0 ? now : Math.max(now, at(used - 1));
+        for (int i = 0; i < c; i++) {
+          int idx = head + size;
+          log[idx >= log.length ? idx - log.length : idx] = t;
+          size++;
+        }
       }
       if (probe != null) {
-        probe.set(true, n - used - cost, 0, used + c == 0 ? now : at(n - 1) + window, 0);
+        probe.set(true, limit - used - cost, 0, size == 0 ? now : at(size - 1) + window, 0);
       }
       return true;
     }
     if (probe != null) {
-      long retry = cost > n ? Probe.NEVER : at((int) cost - 1) + window - now;
-      probe.set(false, n - used, retry, at(n - 1) + window, 0);
+      long retry = cost > limit ? Probe.NEVER : at((int) (used + cost - limit - 1)) + window - now;
+      probe.set(false, limit - used, retry, size == 0 ? now : at(size - 1) + window, 0);
     }
     return false;
   }
@@ -80,10 +119,9 @@ final class ExactSlidingWindow implements Limiter {
   @Override
   public synchronized void refund(long cost, long acquiredAt, long now) {
     Arith.checkCost(cost);
-    if (Arith.satSub(now, acquiredAt) >= window) {
-      return; // the grant's entries have left the window (and may be overwritten): nothing to give
+    if (Arith.satSub(now, acquiredAt) >= window || size == 0) {
+      return; // the grant's entries have left the window: nothing to give
     }
-    int n = log.length;
     long from = Arith.clampTime(acquiredAt);
     // The grant stamped its entries max(acquiredAt, newest entry then): later than acquiredAt
     // when a caller that read the clock later reached this log first. Drop the oldest `cost`
@@ -91,26 +129,27 @@ final class ExactSlidingWindow implements Limiter {
     // otherwise entries no later than the grant's (so the log never forgets a later grant).
     long removed = 0;
     int w = 0;
-    long[] kept = new long[n];
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < size; i++) {
       long t = at(i);
-      if (removed < cost && t != EMPTY && t >= from) {
+      if (removed < cost && t >= from) {
         removed++;
       } else {
-        kept[w++] = t;
+        set(w++, t); // compacting in place: w <= i
       }
     }
-    if (removed == 0) {
-      return;
+    size = w;
+    if (size == 0) {
+      head = 0;
     }
-    Arrays.fill(log, 0, n - w, EMPTY); // oldest first, padded with EMPTY in front
-    System.arraycopy(kept, 0, log, n - w, w);
-    head = 0;
   }
 
   @Override
   public synchronized long idleAt(long now) {
-    long newest = at(log.length - 1);
-    return newest == EMPTY ? Long.MIN_VALUE : newest + window;
+    return size == 0 ? Long.MIN_VALUE : at(size - 1) + window;
+  }
+
+  /** @return the entries the log has room for now (for tests) */
+  synchronized int capacity() {
+    return log.length;
   }
 }

@@ -43,6 +43,9 @@ public final class GcraBucket implements Limiter {
     }
   }
 
+  /** The longest a booking may wait ({@code Rule.Builder.maxWait}'s upper bound, 1 hour). */
+  static final long MAX_BOOKING_NANOS = 3_600_000_000_000L;
+
   private final Params p;
   @SuppressWarnings("unused") // accessed through TAT
   private volatile long tat = Arith.MIN_TIME;
@@ -82,8 +85,16 @@ public final class GcraBucket implements Limiter {
       return false;
     }
     final long inc = cost * p.interval; // <= burst <= 2^61: no overflow
+    final long latest = now + p.burst + MAX_BOOKING_NANOS; // the latest TAT a booking can leave
     for (; ; ) {
       long tat = (long) TAT.getVolatile(this);
+      if (tat > latest) {
+        // stamped later than any booking can reach: the clock jumped forward and back. Clamp,
+        // so the bucket blocks for at most one refill period (plus the longest booking) and the
+        // retry hint computed from it holds
+        TAT.compareAndSet(this, tat, latest);
+        continue;
+      }
       long base = Math.max(tat, now);
       long newTat = base + inc; // both bounded: |base| <= 2^62, inc <= 2^61
       long allowAt = newTat - p.burst; // earliest time at which this cost conforms

@@ -181,6 +181,16 @@ final class SlidingWindowCounter implements Limiter {
         sp = s.previous;
         sc = s.current;
       }
+      if (si > index + 1) {
+        // stamped more than one window ahead: the clock jumped forward and back. Clamp the
+        // counts into the current window, so they block for at most two windows, hint true
+        if (countBits > 0) {
+          PACKED.compareAndSet(this, p, pack(index, sp, sc));
+        } else {
+          STATE.compareAndSet(this, s, new State(index, sp, sc));
+        }
+        continue;
+      }
       long prev = previousAt(si, sp, sc, index);
       long cur = currentAt(si, sc, index);
       long left = leftAt(si, now, index);

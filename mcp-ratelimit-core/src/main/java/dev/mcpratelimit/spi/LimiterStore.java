@@ -25,10 +25,25 @@ public interface LimiterStore extends AutoCloseable {
    * @param batch the entries; reused by the caller once this returns
    * @return a ticket holding the taken costs when every entry was granted; {@code null} when any
    *     was denied, in which case no cost is kept
-   * @throws RuntimeException when the store cannot decide (e.g. unreachable); the engine applies
-   *     the policy's failure mode
+   * @throws IllegalArgumentException when the batch holds a value the store cannot represent; the
+   *     engine denies the call ({@link dev.mcpratelimit.DenialReason#INVALID_COST}) whatever the
+   *     failure mode, since retrying cannot help
+   * @throws RuntimeException any other exception means the store cannot decide now (unreachable,
+   *     timed out); the engine applies the policy's failure mode
    */
   @Nullable Ticket acquire(Batch batch);
+
+  /**
+   * The largest cost, limit or capacity this store represents exactly. The engine rejects, when a
+   * limiter is built (and when its policy is replaced), a rule whose limit or capacity is larger,
+   * and denies a call whose cost is larger as {@link dev.mcpratelimit.DenialReason#INVALID_COST}
+   * before calling {@link #acquire}, so a store never sees a value it cannot hold.
+   *
+   * @return the largest exact value; {@code Long.MAX_VALUE} by default
+   */
+  default long maxCost() {
+    return Long.MAX_VALUE;
+  }
 
   /**
    * The number of keys currently held, or -1 when unknown.

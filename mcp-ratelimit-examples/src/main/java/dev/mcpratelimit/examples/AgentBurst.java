@@ -19,8 +19,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * An agent-burst client: real MCP SDK clients playing several users in two tenants against the
- * demo server, including a runaway loop that tries to open 47 identical issues. Prints a live
- * progress line and a table of what was allowed, denied and waited, with sample denials.
+ * demo server, including a runaway loop that tries to open 47 identical issues. Prints progress
+ * (one line redrawn in place on a terminal; a plain line every {@value #PROGRESS_EVERY} calls
+ * anywhere else, so a pipe or a CI log gets readable lines) and a table of what was allowed,
+ * denied and waited, with sample denials.
  */
 public final class AgentBurst {
   /** Outcome counts of one (tenant, user, tool, rule) row. */
@@ -30,6 +32,9 @@ public final class AgentBurst {
     volatile String sample = "";
   }
 
+  /** Calls between two progress lines when the output is not a terminal. */
+  static final int PROGRESS_EVERY = 25;
+
   final Map<String, Row> rows = new ConcurrentHashMap<>();
   final AtomicInteger calls = new AtomicInteger();
   final AtomicInteger deniedTotal = new AtomicInteger();
@@ -38,11 +43,19 @@ public final class AgentBurst {
   volatile boolean adminSawDelete;
   private final String url;
   private final PrintStream out;
+  private final boolean terminal;
   private final List<McpSyncClient> clients = new ArrayList<>();
+  private int printedCalls; // guarded by this: the call count of the last plain progress line
 
-  AgentBurst(String url, PrintStream out) {
+  /**
+   * @param url the demo server
+   * @param out where progress goes
+   * @param terminal whether {@code out} is a terminal, where the progress line is redrawn in place
+   */
+  AgentBurst(String url, PrintStream out, boolean terminal) {
     this.url = url;
     this.out = out;
+    this.terminal = terminal;
   }
 
   private McpSyncClient client(String user, String tenant) {
@@ -80,8 +93,27 @@ public final class AgentBurst {
   }
 
   private synchronized void progress() { // one writer at a time, so the counts never go backwards
-    out.print("\r  tool calls: " + calls.get() + "   denied: " + deniedTotal.get() + "   ");
-    out.flush();
+    if (terminal) {
+      out.print("\r" + progressLine() + "   ");
+      out.flush();
+    } else if (calls.get() - printedCalls >= PROGRESS_EVERY) {
+      printedCalls = calls.get();
+      out.println(progressLine());
+    }
+  }
+
+  /** Ends the progress output: the redrawn line, or a last plain line with the final counts. */
+  private synchronized void endProgress() {
+    if (terminal) {
+      out.println();
+    } else if (calls.get() != printedCalls) {
+      printedCalls = calls.get();
+      out.println(progressLine());
+    }
+  }
+
+  private String progressLine() {
+    return "  tool calls: " + calls.get() + "   denied: " + deniedTotal.get();
   }
 
   /** Runs every agent concurrently; returns when all are done. */
@@ -145,7 +177,7 @@ public final class AgentBurst {
       f.get();
     }
     pool.shutdown();
-    out.println();
+    endProgress();
     for (McpSyncClient c : clients) {
       try {
         c.closeGracefully();

@@ -1,5 +1,6 @@
 package dev.mcpratelimit.examples;
 
+import java.io.Console;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,14 +23,15 @@ public final class Demo {
   /**
    * Runs the demo end to end.
    *
-   * @param out where the progress line, table and verdict go
+   * @param out where the progress, table and verdict go; the progress line is redrawn in place
+   *     only when {@code out} is the standard output of a terminal
    * @return 0 when every limit held, 1 otherwise
    */
   public static int run(PrintStream out) throws Exception {
     try (DemoServer server = new DemoServer()) {
       String url = server.startHttp(0);
-      out.println("Demo MCP server on " + url + "/mcp, policy demo-policy.yaml. Agents start:");
-      AgentBurst agents = new AgentBurst(url, out);
+      out.println("Demo MCP server on " + url + "/mcp, policy policies/demo.yaml. Agents start:");
+      AgentBurst agents = new AgentBurst(url, out, isTerminal(out));
       agents.run();
       out.println();
       agents.printTable(server.observed.waited);
@@ -45,6 +47,23 @@ public final class Demo {
         out.println("  " + b);
       }
       return 1;
+    }
+  }
+
+  /**
+   * Whether {@code out} is this process's standard output and that is a terminal. Before JDK 22
+   * {@link System#console()} exists only then; from JDK 22 it may exist without a terminal, and
+   * {@code Console.isTerminal()} (called reflectively: the build targets 17) tells.
+   */
+  static boolean isTerminal(PrintStream out) {
+    Console console = System.console();
+    if (out != System.out || console == null) {
+      return false;
+    }
+    try {
+      return (Boolean) Console.class.getMethod("isTerminal").invoke(console);
+    } catch (ReflectiveOperationException e) {
+      return true; // JDK 17 to 21: a console means a terminal
     }
   }
 

@@ -35,7 +35,7 @@ import org.apache.tomcat.util.descriptor.web.FilterMap;
 /**
  * The demo MCP server: realistic tools (a cheap read, an expensive query, {@code create_issue},
  * {@code create_charge}, a code search that waits, and a destructive tool the policy hides),
- * rate-limited by {@code demo-policy.yaml}. Serves Streamable HTTP on localhost or stdio.
+ * rate-limited by {@code policies/demo.yaml}. Serves Streamable HTTP on localhost or stdio.
  *
  * <pre>
  * java ... dev.mcpratelimit.examples.DemoServer --http 8080   # http://localhost:8080/mcp
@@ -96,8 +96,8 @@ public final class DemoServer implements AutoCloseable {
   }
 
   static PolicyFile loadPolicy() {
-    try (InputStream in = DemoServer.class.getResourceAsStream("/demo-policy.yaml")) {
-      return PolicyLoader.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8), "demo-policy.yaml", false);
+    try (InputStream in = DemoServer.class.getResourceAsStream("/policies/demo.yaml")) {
+      return PolicyLoader.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8), "policies/demo.yaml", false);
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }

@@ -54,6 +54,18 @@ class DemoTest {
     assertTrue(cell(out, "globex", "dave", "run_query", "one query at a time", 2) >= 1, "parallel queries were refused");
     assertTrue(out.contains("Slow down — max 3 issues per minute. Retry after"), out);
     assertTrue(out.contains("All limits held"), out);
+    // not a terminal: plain progress lines, never a line redrawn with carriage returns
+    assertFalse(Pattern.compile("\r(?!\n)").matcher(out).find(), "carriage return in non-terminal output");
+    Matcher progress = Pattern.compile("(?m)^  tool calls: (\\d+)   denied: (\\d+)$").matcher(out);
+    List<Integer> counts = new java.util.ArrayList<>();
+    while (progress.find()) {
+      counts.add(Integer.parseInt(progress.group(1)));
+    }
+    assertTrue(counts.size() >= 3, () -> "periodic progress lines, got " + counts + " in\n" + out);
+    for (int i = 1; i < counts.size(); i++) {
+      assertTrue(counts.get(i) - counts.get(i - 1) >= AgentBurst.PROGRESS_EVERY || i == counts.size() - 1,
+          () -> "one line per " + AgentBurst.PROGRESS_EVERY + " calls: " + counts);
+    }
   }
 
   @Test

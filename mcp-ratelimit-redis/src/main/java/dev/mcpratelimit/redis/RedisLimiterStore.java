@@ -230,6 +230,16 @@ public final class RedisLimiterStore implements LimiterStore {
     }
   }
 
+  /**
+   * Lua numbers are doubles: costs, limits and capacities are exact up to 2^53 - 1.
+   *
+   * @return {@code 2^53 - 1}
+   */
+  @Override
+  public long maxCost() {
+    return MAX_EXACT - 1;
+  }
+
   /** @return Redis's own count of keys under this store's prefix is not tracked: -1 */
   @Override
   public long keyCount() {

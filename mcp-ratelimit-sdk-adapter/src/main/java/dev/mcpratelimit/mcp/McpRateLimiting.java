@@ -3,7 +3,6 @@ package dev.mcpratelimit.mcp;
 import dev.mcpratelimit.CallContext;
 import dev.mcpratelimit.Clock;
 import dev.mcpratelimit.Decision;
-import dev.mcpratelimit.DenialReason;
 import dev.mcpratelimit.KeyResolver;
 import dev.mcpratelimit.RateLimitPolicy;
 import dev.mcpratelimit.RateLimiter;
@@ -488,11 +487,7 @@ public final class McpRateLimiting {
   }
 
   private Decision.Denied backoff(CallContext call, UpstreamThrottledException u) {
-    limiter.backoff(call, u.scope(), u.retryAfter());
-    long retry = u.retryAfter().toNanos();
-    return new Decision.Denied(DenialReason.BACKOFF, "upstream", u.scope().dimensions(), -1, null, 0, 0, retry,
-        Clock.toInstant(limiter.clock().nanos() + retry),
-        "The upstream service is throttling this " + String.join(" and ", u.scope().dimensions()), false);
+    return limiter.backoff(call, u.scope(), u.retryAfter()); // the engine's denial, text and all
   }
 
   private static void settleFailed(Decision.Granted g, boolean refund) {
@@ -513,7 +508,7 @@ public final class McpRateLimiting {
   /** Whether a tool denial is answered as a JSON-RPC error (else as a tool result). */
   private boolean asError(Decision.Denied denied) {
     return denialMode == DenialMode.ERROR
-        || denialMode == DenialMode.RATE_LIMITED_ERROR && denied.reason() != DenialReason.BACKOFF;
+        || denialMode == DenialMode.RATE_LIMITED_ERROR && denied.reason() != dev.mcpratelimit.DenialReason.BACKOFF;
   }
 
   /**

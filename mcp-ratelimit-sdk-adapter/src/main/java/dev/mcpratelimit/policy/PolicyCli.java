@@ -13,7 +13,7 @@ import java.util.List;
  *
  * <pre>
  * ./mvnw -q -pl mcp-ratelimit-sdk-adapter -am install -DskipTests
- * ./mvnw -q -pl mcp-ratelimit-sdk-adapter exec:java -Dexec.args="check examples/policies/github.yaml"
+ * ./mvnw -q -pl mcp-ratelimit-sdk-adapter exec:java -Dexec.args="check mcp-ratelimit-examples/src/main/resources/policies/github.yaml"
  * </pre>
  */
 public final class PolicyCli {

@@ -26,7 +26,7 @@ class PlansAndVisibilityHttpTest {
 
   @Test
   void theExamplePlansGiveFreeTenTheProHundredAndNoPlanTheFreeLimit() throws Exception {
-    PolicyFile file = PolicyLoader.load(Path.of("../examples/policies/plans.yaml"));
+    PolicyFile file = PolicyLoader.load(Path.of(System.getProperty("mcpratelimit.examplePolicies"), "plans.yaml"));
     try (IdentityHttpFixture f = new IdentityHttpFixture(file.policy(), file.denialMode(), false)) {
       McpSyncClient free = f.client(Map.of("X-Tenant-Id", "acme", "X-Plan", "free"));
       McpSyncClient pro = f.client(Map.of("X-Tenant-Id", "globex", "X-Plan", "pro"));

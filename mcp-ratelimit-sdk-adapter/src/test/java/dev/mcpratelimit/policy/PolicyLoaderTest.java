@@ -43,7 +43,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class PolicyLoaderTest {
-  static final Path EXAMPLES = Path.of("..", "examples", "policies");
+  /** The example policies (the examples module's), located by the pom, not by the working directory. */
+  static final Path EXAMPLES = Path.of(java.util.Objects.requireNonNull(System.getProperty("mcpratelimit.examplePolicies"),
+      "system property mcpratelimit.examplePolicies (set by this module's surefire configuration)"));
 
   static PolicyFile yaml(String text) {
     return PolicyLoader.parse(text, "test.yaml", false);

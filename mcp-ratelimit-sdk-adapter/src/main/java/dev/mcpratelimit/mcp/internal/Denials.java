@@ -11,13 +11,20 @@ import org.jspecify.annotations.Nullable;
 public final class Denials {
   private Denials() {}
 
-  /** @return the structured denial (field order as documented) */
+  /**
+   * The structured denial (field order as documented). The budget fields ({@code limit},
+   * {@code window}, {@code remaining}, {@code resetAt}, {@code policy}, {@code ratelimit}) are
+   * {@code null} when the denial is not about a budget (see {@link Decision.Denied}).
+   *
+   * @param d the denial
+   * @return the structured denial
+   */
   public static Map<String, Object> structured(Decision.Denied d) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("error", d.reason().code());
     m.put("rule", d.rule());
     m.put("scope", d.scope());
-    m.put("limit", d.limit() < 0 ? null : d.limit());
+    m.put("limit", d.limit());
     m.put("window", d.window() == null ? null : d.window().toString());
     m.put("remaining", d.remaining());
     m.put("cost", d.cost());
@@ -46,11 +53,12 @@ public final class Denials {
 
   /** IETF RateLimit-Policy item: {@code "name";q=5;w=3600}. */
   public static @Nullable String policy(Decision.Denied d) {
-    if (d.limit() < 0) {
+    Long limit = d.limit();
+    if (limit == null) {
       return null;
     }
     StringBuilder sb = new StringBuilder();
-    sb.append(quoted(d.rule())).append(";q=").append(d.limit());
+    sb.append(quoted(d.rule())).append(";q=").append(limit.longValue());
     Duration w = d.window();
     if (w != null) {
       sb.append(";w=").append(Math.max(1, (w.toNanos() + 999_999_999) / 1_000_000_000));
@@ -60,11 +68,12 @@ public final class Denials {
 
   /** IETF RateLimit item: {@code "name";r=0;t=42}. */
   public static @Nullable String ratelimit(Decision.Denied d, @Nullable Long retrySeconds) {
-    if (d.limit() < 0 && d.reason() != DenialReason.BACKOFF) {
-      return null;
+    Long remaining = d.remaining();
+    if (remaining == null) {
+      return null; // not about a budget
     }
     StringBuilder sb = new StringBuilder();
-    sb.append(quoted(d.rule())).append(";r=").append(d.remaining());
+    sb.append(quoted(d.rule())).append(";r=").append(remaining.longValue());
     if (retrySeconds != null) {
       sb.append(";t=").append(retrySeconds);
     }
@@ -100,7 +109,8 @@ public final class Denials {
     if (s != null) {
       sb.append(" Retry after ").append(s).append(" s.");
     } else if (d.reason() == DenialReason.RATE_LIMITED) {
-      sb.append(d.limit() >= 0 && d.cost() > d.limit()
+      Long limit = d.limit();
+      sb.append(limit != null && d.cost() > limit
           ? " Retrying will not help: reduce the cost of the call."
           : " Retry once another call has finished.");
     } else {

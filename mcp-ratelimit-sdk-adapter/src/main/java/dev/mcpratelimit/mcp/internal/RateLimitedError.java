@@ -31,9 +31,11 @@ public final class RateLimitedError {
   public static Map<String, Object> data(Decision.Denied d) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("retryAfterMs", Denials.retryAfterMillis(d));
-    if (d.limit() >= 0) {
-      m.put("limit", d.limit());
-      m.put("remaining", Math.max(0, d.remaining()));
+    Long limit = d.limit();
+    if (limit != null) {
+      Long remaining = d.remaining();
+      m.put("limit", limit);
+      m.put("remaining", remaining == null ? 0L : Math.max(0L, remaining.longValue()));
     }
     for (Map.Entry<String, Object> e : Denials.structured(d).entrySet()) {
       m.putIfAbsent(e.getKey(), e.getValue());

@@ -67,8 +67,8 @@ class LogListenerTest {
     Captured log = new Captured();
     LogListener listener = new LogListener(log, clock);
     CallContext call = CallContext.tool("create_issue").user("alice-secret").tenant("acme-secret").build();
-    Decision.Denied d = new Decision.Denied(DenialReason.RATE_LIMITED, "burst", List.of("user"), 3, Duration.ofMinutes(1),
-        0, 1, 1_000_000_000L, null, "Slow down", false);
+    Decision.Denied d = Decision.Denied.rateLimited("burst", 3, "Slow down").scope(List.of("user"))
+        .window(Duration.ofMinutes(1)).cost(1).retryAfterNanos(1_000_000_000L).build();
     for (int i = 0; i < 1000; i++) {
       listener.onDenied(call, d);
     }
