@@ -23,7 +23,14 @@ public final class CallContext {
     /** {@code resources/read}: the target is the resource URI. */
     RESOURCES_READ("resources/read"),
     /** {@code prompts/get}: the target is the prompt name. */
-    PROMPTS_GET("prompts/get");
+    PROMPTS_GET("prompts/get"),
+    /**
+     * A raw MCP request at the HTTP edge, decided before the SDK parses it: the target is its
+     * JSON-RPC method ({@code initialize}, {@code tools/call}, …) or, for a request without one,
+     * the HTTP method ({@code GET}, {@code DELETE}). The wire name is {@code http}. The policy's
+     * default action does not apply to it: edge requests no rule names pass.
+     */
+    HTTP_REQUEST("http");
 
     private final String wireName;
 
@@ -31,7 +38,7 @@ public final class CallContext {
       this.wireName = wireName;
     }
 
-    /** @return the JSON-RPC method name, e.g. {@code tools/call} */
+    /** @return the JSON-RPC method name, e.g. {@code tools/call} ({@code http} for {@link #HTTP_REQUEST}) */
     public String wireName() {
       return wireName;
     }

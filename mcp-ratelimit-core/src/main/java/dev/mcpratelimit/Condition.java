@@ -13,8 +13,17 @@ import com.google.re2j.PatternSyntaxException;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A requirement on a call's arguments, such as {@code args.amount lte 50000}. A rule's conditions
- * must all hold; a call that fails one is denied (no counter is touched) and waiting cannot help.
+ * A test on a call's arguments, such as {@code args.amount lte 50000}, or on the caller's identity,
+ * such as {@code identity.plan eq pro}. As a rule's requirement ({@link Rule#conditions()}) every
+ * condition must hold or the call is denied (no counter is touched) and waiting cannot help; as a
+ * rule's selector ({@link Rule#when()}) a call that fails one is simply not subject to the rule.
+ *
+ * <p>A path starting with {@code identity.} reads an identity attribute of the call
+ * ({@code identity.user}, {@code identity.tenant}, {@code identity.session},
+ * {@code identity.client}, or any other name the transport put there, such as
+ * {@code identity.plan}); identity values are text, so the ordering operators compare them as
+ * strings. Every other path reads the arguments ({@code args.} prefix optional; an argument named
+ * {@code identity} is reached as {@code args.identity}).
  *
  * <p>Numbers compare by value whatever their Java type ({@code 1} equals {@code 1.0}); ordering
  * operators need numbers on both sides (or two strings, compared lexicographically) and fail
@@ -92,15 +101,20 @@ public final class Condition {
     }
   }
 
+  /** Path prefix that reads an identity attribute instead of an argument. */
+  public static final String IDENTITY_PREFIX = "identity.";
+
   private final String path;
-  private final ArgumentPath argumentPath;
+  private final @Nullable ArgumentPath argumentPath;
+  private final @Nullable String identityAttribute;
   private final Op op;
   private final @Nullable Object value;
   private final @Nullable Pattern pattern;
 
   private Condition(String path, Op op, @Nullable Object value) {
     this.path = path;
-    this.argumentPath = ArgumentPath.parse(path);
+    this.identityAttribute = identityAttributeOf(path);
+    this.argumentPath = identityAttribute == null ? ArgumentPath.parse(path) : null;
     this.op = op;
     this.value = value;
     Pattern pat = null;
@@ -169,6 +183,26 @@ public final class Condition {
     return path;
   }
 
+  /**
+   * @return the identity attribute this condition reads ({@code plan} for {@code identity.plan}),
+   *     or {@code null} when it reads the arguments
+   */
+  public @Nullable String identityAttribute() {
+    return identityAttribute;
+  }
+
+  private static @Nullable String identityAttributeOf(String path) {
+    if (!path.startsWith(IDENTITY_PREFIX)) {
+      return null;
+    }
+    String name = path.substring(IDENTITY_PREFIX.length());
+    if (name.isBlank()) {
+      throw new IllegalArgumentException("identity path must name an attribute (identity.user, identity.tenant, "
+          + "identity.session, identity.client or identity.<attribute>), but was '" + path + "'");
+    }
+    return name;
+  }
+
   /** @return the operator */
   public Op op() {
     return op;
@@ -180,13 +214,33 @@ public final class Condition {
   }
 
   /**
-   * Evaluates this condition against a call's arguments.
+   * Evaluates this condition against a call's arguments (an {@code identity.} condition sees its
+   * attribute as missing; use {@link #test(CallContext)}).
    *
    * @param arguments the arguments
    * @return whether it holds
    */
   public boolean test(Map<String, ?> arguments) {
-    Object actual = argumentPath.read(arguments);
+    // an identity condition has no identity to read here: the attribute is missing
+    return holds(argumentPath == null ? ArgumentPath.MISSING : argumentPath.read(arguments));
+  }
+
+  /**
+   * Evaluates this condition against a call: its identity attributes for an {@code identity.}
+   * path, its arguments otherwise.
+   *
+   * @param call the call
+   * @return whether it holds
+   */
+  public boolean test(CallContext call) {
+    if (identityAttribute != null) {
+      String v = call.attribute(identityAttribute);
+      return holds(v == null ? ArgumentPath.MISSING : v);
+    }
+    return holds(argumentPath.read(call.arguments()));
+  }
+
+  private boolean holds(@Nullable Object actual) {
     boolean missing = actual == ArgumentPath.MISSING;
     switch (op) {
       case EXISTS:

@@ -42,6 +42,7 @@ public final class RateLimitPolicy {
   private final DefaultAction defaultAction;
   private final FailureMode failureMode;
   private final Set<String> hidden;
+  private final Map<String, HideRule[]> hideRules;
   private final String description;
   private final Map<CallContext.Method, Map<String, Rule[]>> byTarget;
   private final Map<CallContext.Method, Rule[]> wildcards;
@@ -51,6 +52,13 @@ public final class RateLimitPolicy {
     this.defaultAction = b.defaultAction;
     this.failureMode = b.failureMode;
     this.hidden = Set.copyOf(b.hidden);
+    Map<String, List<HideRule>> conditional = new HashMap<>();
+    for (HideRule h : b.hideRules) {
+      conditional.computeIfAbsent(h.tool(), k -> new ArrayList<>()).add(h);
+    }
+    Map<String, HideRule[]> hr = new HashMap<>();
+    conditional.forEach((k, v) -> hr.put(k, v.toArray(new HideRule[0])));
+    this.hideRules = Map.copyOf(hr);
     this.description = b.description;
     this.byTarget = new EnumMap<>(CallContext.Method.class);
     this.wildcards = new EnumMap<>(CallContext.Method.class);
@@ -105,7 +113,7 @@ public final class RateLimitPolicy {
     return failureMode;
   }
 
-  /** @return tool names hidden from listings and denied when called */
+  /** @return tool names hidden from every caller (listings and calls); see also {@link #hideRules()} */
   public Set<String> hidden() {
     return hidden;
   }
@@ -117,10 +125,46 @@ public final class RateLimitPolicy {
 
   /**
    * @param toolName a tool name
-   * @return whether the policy hides it
+   * @return whether the policy hides it from every caller (conditional {@link HideRule}s aside)
    */
   public boolean isHidden(String toolName) {
     return hidden.contains(toolName);
+  }
+
+  /** @return the conditional hide rules (those with {@code when} or {@code unless} conditions) */
+  public List<HideRule> hideRules() {
+    List<HideRule> out = new ArrayList<>();
+    for (HideRule[] rs : hideRules.values()) {
+      out.addAll(List.of(rs));
+    }
+    return out;
+  }
+
+  /**
+   * Whether the tool {@code call.target()} is hidden from the caller of {@code call}: the one
+   * predicate behind both the {@code tools/list} filter and the call-time denial. Reads only the
+   * call's identity attributes (see {@link HideRule}); allocates nothing.
+   *
+   * @param call a call (or a listing's context built for that tool) and its caller
+   * @return whether that caller must neither see nor call the tool
+   */
+  public boolean isHiddenFor(CallContext call) {
+    String tool = call.target();
+    if (hidden.contains(tool)) {
+      return true;
+    }
+    if (hideRules.isEmpty()) {
+      return false;
+    }
+    HideRule[] rs = hideRules.get(tool);
+    if (rs != null) {
+      for (HideRule h : rs) {
+        if (h.hides(call)) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   /**
@@ -149,7 +193,8 @@ public final class RateLimitPolicy {
 
   @Override
   public String toString() {
-    return "RateLimitPolicy{" + rules.size() + " rules, default=" + defaultAction + ", hidden=" + hidden + '}';
+    return "RateLimitPolicy{" + rules.size() + " rules, default=" + defaultAction + ", hidden=" + hidden
+        + (hideRules.isEmpty() ? "" : ", hiddenFor=" + hideRules()) + '}';
   }
 
   /** Builds a {@link RateLimitPolicy}. Not thread-safe. */
@@ -158,6 +203,7 @@ public final class RateLimitPolicy {
     private DefaultAction defaultAction = DefaultAction.ALLOW;
     private FailureMode failureMode = FailureMode.FAIL_OPEN;
     private final Set<String> hidden = new LinkedHashSet<>();
+    private final List<HideRule> hideRules = new ArrayList<>();
     private String description = "";
 
     private Builder() {}
@@ -200,6 +246,22 @@ public final class RateLimitPolicy {
     public Builder hide(Iterable<String> toolNames) {
       for (String t : toolNames) {
         hidden.add(Objects.requireNonNull(t, "toolName"));
+      }
+      return this;
+    }
+
+    /**
+     * Hides a tool from the callers a rule selects; a rule without conditions hides it from all.
+     *
+     * @param rule the rule
+     * @return this builder
+     */
+    public Builder hide(HideRule rule) {
+      Objects.requireNonNull(rule, "hideRule");
+      if (rule.isUnconditional()) {
+        hidden.add(rule.tool());
+      } else {
+        hideRules.add(rule);
       }
       return this;
     }

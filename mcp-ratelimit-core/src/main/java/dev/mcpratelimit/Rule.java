@@ -29,6 +29,7 @@ public final class Rule {
   private final Set<String> targets;
   private final Set<CallContext.Method> methods;
   private final List<Condition> conditions;
+  private final Condition[] when;
   private final KeyResolver key;
   private final @Nullable LimitSpec limit;
   private final Cost cost;
@@ -43,6 +44,7 @@ public final class Rule {
     this.targets = Set.copyOf(b.targets);
     this.methods = Set.copyOf(b.methods);
     this.conditions = List.copyOf(b.conditions);
+    this.when = b.when.toArray(new Condition[0]);
     this.key = b.key;
     this.limit = b.limit;
     this.cost = b.cost;
@@ -86,6 +88,28 @@ public final class Rule {
   /** @return the conditions every call must satisfy */
   public List<Condition> conditions() {
     return conditions;
+  }
+
+  /** @return the selector conditions: the rule applies only to calls satisfying all of them */
+  public List<Condition> when() {
+    return List.of(when);
+  }
+
+  /**
+   * Whether this rule applies to a call by its {@link #when()} conditions (target and method
+   * aside): a call failing one is not subject to the rule, which neither limits nor denies it.
+   * Allocates nothing.
+   *
+   * @param call the call
+   * @return whether every selector condition holds (true when there are none)
+   */
+  public boolean appliesTo(CallContext call) {
+    for (Condition c : when) {
+      if (!c.test(call)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** @return the key resolver */
@@ -156,6 +180,7 @@ public final class Rule {
     private final Set<String> targets = new LinkedHashSet<>();
     private final Set<CallContext.Method> methods = EnumSet.noneOf(CallContext.Method.class);
     private final List<Condition> conditions = new ArrayList<>();
+    private final List<Condition> when = new ArrayList<>();
     private KeyResolver key = KeyResolvers.user();
     private @Nullable LimitSpec limit;
     private Cost cost = Cost.one();
@@ -207,9 +232,22 @@ public final class Rule {
       return this;
     }
 
-    /** @param condition a requirement on the arguments @return this builder */
+    /** @param condition a requirement on the arguments or the caller's identity @return this builder */
     public Builder condition(Condition condition) {
       conditions.add(Objects.requireNonNull(condition, "condition"));
+      return this;
+    }
+
+    /**
+     * Adds a selector: the rule applies only to calls for which every selector holds, for example
+     * {@code Condition.of("identity.plan", Op.EQ, "pro")} for a rule of the pro plan. Unlike a
+     * {@link #condition}, a call failing a selector is not denied: the rule just does not apply.
+     *
+     * @param condition a test on the arguments or the caller's identity
+     * @return this builder
+     */
+    public Builder when(Condition condition) {
+      when.add(Objects.requireNonNull(condition, "when"));
       return this;
     }
 

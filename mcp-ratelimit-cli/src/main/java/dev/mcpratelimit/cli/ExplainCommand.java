@@ -106,6 +106,9 @@ final class ExplainCommand implements Callable<Integer> {
     out.println("Call: " + method.wireName() + " " + name + identity(call) + (arguments.isEmpty() ? "" : "  args " + args));
     if (method == CallContext.Method.TOOLS_CALL && p.isHidden(name)) {
       out.println("The policy hides this tool: it is not listed, and a call is denied before any rule.");
+    } else if (method == CallContext.Method.TOOLS_CALL && p.isHiddenFor(call)) {
+      out.println("The policy hides this tool from this caller (a hide entry's when/unless): it is not listed for them,"
+          + " and their call is denied before any rule.");
     } else if (p.defaultAction() == RateLimitPolicy.DefaultAction.DENY && !p.names(method, name)) {
       out.println("No rule names '" + name + "' and the policy's default is deny: the call is denied before any rule.");
     }

@@ -123,10 +123,11 @@ public final class Engine implements RateLimiter {
     final CallContext.Method method = call.method();
     final String target = call.target();
 
-    if (method == CallContext.Method.TOOLS_CALL && pol.isHidden(target)) {
+    if (method == CallContext.Method.TOOLS_CALL && pol.isHiddenFor(call)) {
       return denied(call, Decision.Denied.hidden("Tool '" + target + "' is not available (hidden by policy)"));
     }
-    if (pol.defaultAction() == RateLimitPolicy.DefaultAction.DENY && !pol.names(method, target)) {
+    if (pol.defaultAction() == RateLimitPolicy.DefaultAction.DENY && method != CallContext.Method.HTTP_REQUEST
+        && !pol.names(method, target)) {
       return denied(call, Decision.Denied.notAllowed("'" + target + "' is not allowed by the rate-limit policy"));
     }
     final Rule[] rules = pol.rulesFor(method, target);
@@ -149,13 +150,15 @@ public final class Engine implements RateLimiter {
     Rule[] batchRules = BATCH_RULES.get();
     Rule[] shadowRules = null;
     List<Decision.Denied> shadowDenials = null;
-    final Map<String, ?> args = call.arguments();
 
     for (Rule rule : rules) {
+      if (!rule.appliesTo(call)) {
+        continue; // its selectors do not pick this call (e.g. another plan's rule)
+      }
       final boolean isShadow = rule.mode() == Mode.SHADOW;
       Decision.Denied problem = null;
       for (Condition c : rule.conditions()) {
-        if (!c.test(args)) {
+        if (!c.test(call)) {
           problem = conditionDenial(rule, c);
           break;
         }

@@ -39,6 +39,8 @@ public final class AgentBurst {
   final AtomicInteger calls = new AtomicInteger();
   final AtomicInteger deniedTotal = new AtomicInteger();
   final List<String> hiddenListed = new ArrayList<>();
+  /** Whether the admin's tools/list showed delete_repository. */
+  volatile boolean adminSawDelete;
   private final String url;
   private final PrintStream out;
   private final boolean terminal;
@@ -57,7 +59,13 @@ public final class AgentBurst {
   }
 
   private McpSyncClient client(String user, String tenant) {
-    HttpRequest.Builder rb = HttpRequest.newBuilder().header("X-User-Id", user).header("X-Tenant-Id", tenant);
+    return client(user, tenant, "acme".equals(tenant) ? "pro" : "free", "dev");
+  }
+
+  /** A client as the gateway would identify it: user, tenant, the tenant's plan and the user's role. */
+  private McpSyncClient client(String user, String tenant, String plan, String role) {
+    HttpRequest.Builder rb = HttpRequest.newBuilder().header("X-User-Id", user).header("X-Tenant-Id", tenant)
+        .header("X-Plan", plan).header("X-Role", role);
     McpSyncClient c = McpClient.sync(HttpClientStreamableHttpTransport.builder(url).endpoint("/mcp").requestBuilder(rb).build())
         .clientInfo(new McpSchema.Implementation("agent-" + user, "1.0"))
         .requestTimeout(Duration.ofSeconds(30)).build();
@@ -131,6 +139,16 @@ public final class AgentBurst {
       }
       hiddenListed.addAll(c.listTools().tools().stream().map(McpSchema.Tool::name).filter("delete_repository"::equals).toList());
       call(c, "acme", "bob", "delete_repository", Map.of("name", "acme/api"));
+      for (int i = 0; i < 5; i++) {
+        call(c, "acme", "bob", "export_report", Map.of("month", "2026-0" + (i + 1))); // acme is on the pro plan
+      }
+      return null;
+    }));
+    // acme / ada: an admin, who sees and may call the destructive tool
+    jobs.add(pool.submit(() -> {
+      McpSyncClient c = client("ada", "acme", "pro", "admin");
+      adminSawDelete = c.listTools().tools().stream().anyMatch(t -> t.name().equals("delete_repository"));
+      call(c, "acme", "ada", "delete_repository", Map.of("name", "acme/old-prototype"));
       return null;
     }));
     // globex / carol: charges that would exceed the tenant's daily spend cap, and one too large
@@ -139,6 +157,9 @@ public final class AgentBurst {
       call(c, "globex", "carol", "create_charge", Map.of("amount", 60000, "currency", "usd"));
       for (int i = 0; i < 5; i++) {
         call(c, "globex", "carol", "create_charge", Map.of("amount", 30000, "currency", "usd"));
+      }
+      for (int i = 0; i < 5; i++) {
+        call(c, "globex", "carol", "export_report", Map.of("month", "2026-0" + (i + 1))); // globex is on the free plan
       }
       return null;
     }));

@@ -82,7 +82,7 @@ public final class Demo {
     List<String> broken = check(server.observed, agents);
     if (broken.isEmpty()) {
       out.println("All limits held: the runaway loop opened 3 issues, not 47; spend stayed under the cap;"
-          + " queries ran one at a time; the hidden tool never ran.");
+          + " queries ran one at a time; the admin-only tool ran only for the admin; the free plan exported 2 reports, pro 5.");
       return 0;
     }
     out.println("LIMITS VIOLATED:");
@@ -124,10 +124,22 @@ public final class Demo {
       broken.add("dave ran " + q.get() + " queries at once; the limit is 1");
     }
     if (seen.executed.containsKey("delete_repository|bob")) {
-      broken.add("the hidden delete_repository tool ran");
+      broken.add("the hidden delete_repository tool ran for bob, who is not an admin");
     }
     if (!agents.hiddenListed.isEmpty()) {
-      broken.add("delete_repository was listed by tools/list");
+      broken.add("delete_repository was listed by tools/list for bob, who is not an admin");
+    }
+    AtomicInteger adminDeletes = seen.executed.get("delete_repository|ada");
+    if (!agents.adminSawDelete || adminDeletes == null || adminDeletes.get() != 1) {
+      broken.add("the admin ada should see delete_repository and run it once");
+    }
+    AtomicInteger freeExports = seen.executed.get("export_report|carol");
+    if (freeExports == null || freeExports.get() != 2) {
+      broken.add("globex (free plan) should export 2 reports a minute, exported " + (freeExports == null ? 0 : freeExports.get()));
+    }
+    AtomicInteger proExports = seen.executed.get("export_report|bob");
+    if (proExports == null || proExports.get() != 5) {
+      broken.add("acme (pro plan) should export all 5 reports, exported " + (proExports == null ? 0 : proExports.get()));
     }
     if (agents.denied("acme", "alice", "create_issue", "issue burst") != 44) {
       broken.add("alice's runaway loop should see 44 burst denials, saw " + agents.denied("acme", "alice", "create_issue", "issue burst"));

@@ -5,7 +5,9 @@ import dev.mcpratelimit.Clock;
 import dev.mcpratelimit.Decision;
 import dev.mcpratelimit.RateLimitListener;
 import dev.mcpratelimit.RateLimiter;
+import dev.mcpratelimit.mcp.DenialMode;
 import dev.mcpratelimit.mcp.IdentityExtractor;
+import dev.mcpratelimit.mcp.McpHttpRateLimitFilter;
 import dev.mcpratelimit.mcp.McpRateLimiting;
 import dev.mcpratelimit.mcp.McpToolFilters;
 import dev.mcpratelimit.policy.PolicyFile;
@@ -28,6 +30,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.catalina.Context;
 import org.apache.catalina.startup.Tomcat;
+import org.apache.tomcat.util.descriptor.web.FilterDef;
+import org.apache.tomcat.util.descriptor.web.FilterMap;
 
 /**
  * The demo MCP server: realistic tools (a cheap read, an expensive query, {@code create_issue},
@@ -39,9 +43,10 @@ import org.apache.catalina.startup.Tomcat;
  * java ... dev.mcpratelimit.examples.DemoServer --stdio
  * </pre>
  *
- * <p>Over HTTP the caller's identity comes from the {@code X-User-Id} and {@code X-Tenant-Id}
- * headers, as an authenticating gateway in front of the server would set them. Never trust such
- * headers from clients directly.
+ * <p>Over HTTP the caller's identity comes from the {@code X-User-Id}, {@code X-Tenant-Id},
+ * {@code X-Plan} and {@code X-Role} headers, as an authenticating gateway in front of the server
+ * would set them (never trust such headers from clients directly), and the policy's edge rules
+ * limit new sessions per client address in a {@link McpHttpRateLimitFilter} before the SDK.
  */
 public final class DemoServer implements AutoCloseable {
   /** What the server itself observed, to check from outside that the limits held. */
@@ -60,6 +65,7 @@ public final class DemoServer implements AutoCloseable {
   final Observed observed = new Observed();
   final RateLimiter limiter;
   final McpRateLimiting limits;
+  private final DenialMode denialMode;
   private final List<McpServerFeatures.SyncToolSpecification> tools;
   private Tomcat tomcat;
   private McpSyncServer server;
@@ -91,13 +97,15 @@ public final class DemoServer implements AutoCloseable {
     }
     limiter = lb.build();
     limits = McpRateLimiting.builder(limiter).denialMode(policy.denialMode()).build();
+    denialMode = policy.denialMode();
     tools = limits.wrapSyncTools(List.of(
         tool("read_file", "Read a file from the repository (cheap)", (user, args) -> "contents of " + args.getOrDefault("path", "README.md")),
         tool("run_query", "Run an analytics query (expensive)", this::runQuery),
         tool("create_issue", "Open a GitHub issue", (user, args) -> "created issue #" + (1000 + observed.executed.size())),
         tool("create_charge", "Charge a customer (amount in cents)", this::charge),
         tool("search_code", "Search the code base", (user, args) -> "3 matches for " + args.getOrDefault("q", "")),
-        tool("delete_repository", "Delete a repository (destructive)", (user, args) -> "deleted")));
+        tool("export_report", "Export a usage report (limited by the tenant's plan)", (user, args) -> "report.csv"),
+        tool("delete_repository", "Delete a repository (destructive; admins only)", (user, args) -> "deleted")));
   }
 
   static PolicyFile loadPolicy() {
@@ -151,10 +159,10 @@ public final class DemoServer implements AutoCloseable {
 
   /** Starts Streamable HTTP on localhost ({@code port} 0 picks a free one). @return the endpoint URL */
   public String startHttp(int port) throws Exception {
+    IdentityExtractor identity = IdentityExtractor.builder().header("X-User-Id", "user").header("X-Tenant-Id", "tenant")
+        .header("X-Plan", "plan").header("X-Role", "role").build();
     HttpServletStreamableServerTransportProvider transport = HttpServletStreamableServerTransportProvider.builder()
-        .mcpEndpoint("/mcp")
-        .contextExtractor(IdentityExtractor.builder().header("X-User-Id", "user").header("X-Tenant-Id", "tenant").build())
-        .build();
+        .mcpEndpoint("/mcp").contextExtractor(identity).build();
     server = McpServer.sync(transport).serverInfo("mcp-ratelimit-demo", "0.1.0")
         .capabilities(McpSchema.ServerCapabilities.builder().tools(true).build())
         .tools(tools).addToolFilter(McpToolFilters.sync(limits)).build();
@@ -164,6 +172,16 @@ public final class DemoServer implements AutoCloseable {
     Context ctx = tomcat.addContext("", null);
     Tomcat.addServlet(ctx, "mcp", transport).setAsyncSupported(true);
     ctx.addServletMappingDecoded("/*", "mcp");
+    // the HTTP edge: the policy's edge rules (new sessions per address) before the SDK
+    FilterDef edge = new FilterDef();
+    edge.setFilterName("mcp-edge");
+    edge.setFilter(McpHttpRateLimitFilter.builder(limiter).identity(identity).denialMode(denialMode).build());
+    edge.setAsyncSupported("true");
+    ctx.addFilterDef(edge);
+    FilterMap edgeMap = new FilterMap();
+    edgeMap.setFilterName("mcp-edge");
+    edgeMap.addURLPattern("/*");
+    ctx.addFilterMap(edgeMap);
     tomcat.getConnector().setProperty("address", "127.0.0.1");
     // Tomcat's default closes a keep-alive connection after 100 requests, which the JDK HTTP client
     // sometimes races ("header parser received no bytes"); an agent's burst reuses one connection
@@ -204,7 +222,7 @@ public final class DemoServer implements AutoCloseable {
     }
     int port = args.length > 1 ? Integer.parseInt(args[1]) : 8080;
     String url = demo.startHttp(port);
-    System.out.println("mcp-ratelimit demo server: " + url + "/mcp  (identity headers: X-User-Id, X-Tenant-Id)");
+    System.out.println("mcp-ratelimit demo server: " + url + "/mcp  (identity headers: X-User-Id, X-Tenant-Id, X-Plan, X-Role)");
     System.out.println("Try it with the MCP Inspector: npx @modelcontextprotocol/inspector, transport Streamable HTTP.");
     Thread.currentThread().join();
   }

@@ -54,7 +54,12 @@ class DemoTest {
     assertEquals(1, events.stream().filter(e -> e.target().equals("delete_repository")).count());
     assertEquals(3, cell(out, "acme", "alice", "create_issue", "-", 1), "the runaway loop opened 3 issues");
     assertEquals(44, cell(out, "acme", "alice", "create_issue", "issue burst", 2));
-    assertEquals(1, cell(out, "acme", "bob", "delete_repository", "hidden", 2));
+    assertEquals(1, cell(out, "acme", "bob", "delete_repository", "hidden", 2), "hidden from a non-admin");
+    assertEquals(1, cell(out, "acme", "ada", "delete_repository", "-", 1), "visible to and callable by the admin");
+    assertEquals(5, cell(out, "acme", "bob", "export_report", "-", 1), "the pro plan exports 10 a minute");
+    assertEquals(2, cell(out, "globex", "carol", "export_report", "-", 1), "the free plan exports 2 a minute");
+    assertEquals(3, cell(out, "globex", "carol", "export_report", "free plan", 2));
+    assertTrue(out.contains("The free plan exports 2 reports a minute; pro exports 10. Retry after"), out);
     assertEquals(5, cell(out, "acme", "bob", "search_code", "-", 1), "search waits instead of failing");
     assertTrue(cell(out, "acme", "bob", "search_code", "-", 3) >= 1, "and some searches waited");
     assertEquals(3, cell(out, "globex", "carol", "create_charge", "-", 1));

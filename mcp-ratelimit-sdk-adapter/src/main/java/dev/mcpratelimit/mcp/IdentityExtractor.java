@@ -49,7 +49,17 @@ public final class IdentityExtractor implements McpTransportContextExtractor<Htt
 
   @Override
   public McpTransportContext extract(HttpServletRequest request) {
-    Map<String, Object> values = new HashMap<>(4);
+    Map<String, String> attributes = attributes(request);
+    Map<String, Object> values = new HashMap<>(attributes);
+    // every attribute, also those beyond user/tenant/session/client (e.g. plan, role), where
+    // McpRateLimiting reads further attributes
+    values.put(McpRateLimiting.ATTRIBUTES, Map.copyOf(attributes));
+    return McpTransportContext.create(values);
+  }
+
+  /** The identity attributes of a request (also read by {@link McpHttpRateLimitFilter}). */
+  Map<String, String> attributes(HttpServletRequest request) {
+    Map<String, String> values = new HashMap<>(4);
     for (Map.Entry<String, String> h : headers.entrySet()) {
       String v = clean(request.getHeader(h.getKey()));
       if (v != null) {
@@ -63,10 +73,10 @@ public final class IdentityExtractor implements McpTransportContextExtractor<Htt
         values.put(CallContext.USER, name); // the authenticated principal wins over any header
       }
     }
-    return McpTransportContext.create(values);
+    return values;
   }
 
-  private static @org.jspecify.annotations.Nullable String clean(@org.jspecify.annotations.Nullable String v) {
+  static @org.jspecify.annotations.Nullable String clean(@org.jspecify.annotations.Nullable String v) {
     if (v == null || v.isEmpty() || v.length() > MAX_VALUE_LENGTH) {
       return null;
     }

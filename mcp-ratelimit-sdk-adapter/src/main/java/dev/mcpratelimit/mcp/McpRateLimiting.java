@@ -11,6 +11,7 @@ import dev.mcpratelimit.mcp.internal.LogListener;
 import dev.mcpratelimit.mcp.internal.NameCheck;
 import dev.mcpratelimit.policy.PolicyFile;
 import dev.mcpratelimit.policy.Problem;
+import dev.mcpratelimit.mcp.internal.RateLimitedError;
 import io.modelcontextprotocol.common.McpTransportContext;
 import io.modelcontextprotocol.server.McpServerFeatures;
 import io.modelcontextprotocol.server.McpStatelessServerFeatures;
@@ -319,6 +320,25 @@ public final class McpRateLimiting {
     return limiter.policy().isHidden(toolName);
   }
 
+  /**
+   * Whether the current policy lets the caller of a request see and call a tool. The list filters
+   * answer with it, and a call is denied as hidden by the same predicate
+   * ({@link RateLimitPolicy#isHiddenFor}) over the same identity (the caller attributes and the
+   * transport context; hide rules cannot read the session or client name, which only calls
+   * carry), so a listed tool is never denied as hidden and a hidden one is never callable.
+   *
+   * @param transport the request's transport context (identity attributes), or {@code null}
+   * @param toolName the tool
+   * @return whether it is visible to that caller
+   */
+  public boolean isVisible(@Nullable McpTransportContext transport, String toolName) {
+    RateLimitPolicy p = limiter.policy();
+    if (p.isHidden(toolName)) {
+      return false;
+    }
+    return !p.isHiddenFor(context(CallContext.Method.TOOLS_CALL, toolName, null, null, null, transport));
+  }
+
   // ------------------------------------------------------------------ resources and prompts
 
   /**
@@ -506,7 +526,7 @@ public final class McpRateLimiting {
 
   private Mono<McpSchema.CallToolResult> callAsync(CallContext call, Supplier<Mono<McpSchema.CallToolResult>> handler) {
     return decideAsync(call, handler,
-        denied -> denialMode == DenialMode.ERROR ? Mono.error(error(denied)) : Mono.just(result(denied)),
+        denied -> asError(denied) ? Mono.error(error(denied)) : Mono.just(result(denied)),
         r -> Boolean.TRUE.equals(r.isError()) && refundOnError);
   }
 
@@ -571,10 +591,16 @@ public final class McpRateLimiting {
   }
 
   private McpSchema.CallToolResult deniedTool(Decision.Denied denied) {
-    if (denialMode == DenialMode.ERROR) {
+    if (asError(denied)) {
       throw error(denied);
     }
     return result(denied);
+  }
+
+  /** Whether a tool denial is answered as a JSON-RPC error (else as a tool result). */
+  private boolean asError(Decision.Denied denied) {
+    return denialMode == DenialMode.ERROR
+        || denialMode == DenialMode.RATE_LIMITED_ERROR && denied.reason() != dev.mcpratelimit.DenialReason.BACKOFF;
   }
 
   /**
@@ -593,14 +619,28 @@ public final class McpRateLimiting {
   }
 
   /**
-   * Renders a denial as a JSON-RPC error with the structured denial as {@code data}.
+   * Renders a denial as a JSON-RPC error with the structured denial as {@code data}; in
+   * {@link DenialMode#RATE_LIMITED_ERROR} a rate limit with a retry time takes the provisional
+   * SEP-3304 shape instead (code −32023, {@code data.retryAfterMs} first).
    *
    * @param denied the denial
    * @return the error
    */
   public McpError error(Decision.Denied denied) {
+    if (denialMode == DenialMode.RATE_LIMITED_ERROR && RateLimitedError.applies(denied)) {
+      return McpError.builder(RateLimitedError.CODE).message(Denials.text(denied))
+          .data(RateLimitedError.data(denied)).build();
+    }
     return McpError.builder(errorCode).message(Denials.text(denied))
         .data(Denials.structured(denied)).build();
+  }
+
+  /** @return {@code code}, when it lies outside the JSON-RPC reserved range (also for the edge filter) */
+  static int checkedErrorCode(int code) {
+    if (code >= -32768 && code <= -32000) {
+      throw new IllegalArgumentException("errorCode must lie outside the reserved JSON-RPC range -32768..-32000, but was " + code);
+    }
+    return code;
   }
 
   /** Builds a {@link McpRateLimiting}. Not thread-safe. */
@@ -632,10 +672,7 @@ public final class McpRateLimiting {
      * @return this builder
      */
     public Builder errorCode(int code) {
-      if (code >= -32768 && code <= -32000) {
-        throw new IllegalArgumentException("errorCode must lie outside the reserved JSON-RPC range -32768..-32000, but was " + code);
-      }
-      this.errorCode = code;
+      this.errorCode = checkedErrorCode(code);
       return this;
     }
 

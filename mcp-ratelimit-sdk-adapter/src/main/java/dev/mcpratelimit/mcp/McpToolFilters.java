@@ -7,8 +7,10 @@ import java.util.Objects;
 import reactor.core.publisher.Mono;
 
 /**
- * {@code tools/list} filters that remove the tools a policy hides, for MCP SDK 2.1 and later
- * (the list-filter API, {@code McpSyncListFilter}, does not exist in 2.0). Kept apart from
+ * {@code tools/list} filters that remove the tools a policy hides from the caller ({@link
+ * McpRateLimiting#isVisible}: plain {@code hide} names and per-identity {@code {tool, when, unless}}
+ * entries), for MCP SDK 2.1 and later (the list-filter API, {@code McpSyncListFilter}, does not
+ * exist in 2.0). A call to a tool hidden from its caller is denied by the same predicate. Kept apart from
  * {@link McpRateLimiting} so that class loads and works on SDK 2.0 too; use this class only where
  * {@link #available()} is true. The filters read the limiter's current policy on every listing, so
  * a reloaded policy takes effect at once.
@@ -44,7 +46,7 @@ public final class McpToolFilters {
    */
   public static McpSyncListFilter<McpSchema.Tool> sync(McpRateLimiting limits) {
     Objects.requireNonNull(limits, "limits");
-    return (ctx, tool) -> !limits.isHidden(tool.name());
+    return (ctx, tool) -> limits.isVisible(ctx, tool.name());
   }
 
   /**
@@ -53,6 +55,6 @@ public final class McpToolFilters {
    */
   public static McpAsyncListFilter<McpSchema.Tool> async(McpRateLimiting limits) {
     Objects.requireNonNull(limits, "limits");
-    return (ctx, tool) -> Mono.just(!limits.isHidden(tool.name()));
+    return (ctx, tool) -> Mono.just(limits.isVisible(ctx, tool.name()));
   }
 }

@@ -63,7 +63,8 @@ public final class PolicyCli {
     rows.add(new String[] {"SELECTOR", "RULE", "LIMIT", "KEY", "COST", "MODE", "WAIT", "ON MISSING IDENTITY"});
     for (Rule r : f.policy().rules()) {
       rows.add(new String[] {
-          r.methods().iterator().next().wireName() + " " + String.join(",", r.targets()),
+          r.methods().iterator().next().wireName() + " " + String.join(",", r.targets())
+              + (r.when().isEmpty() ? "" : " when " + r.when()),
           r.name(),
           describeLimit(r),
           String.join("+", r.key().dimensions()),
@@ -90,7 +91,8 @@ public final class PolicyCli {
     }
     out.println();
     out.println(f.policy().rules().size() + " rules; unlisted " + f.policy().defaultAction().name().toLowerCase(java.util.Locale.ROOT)
-        + "; hidden " + f.policy().hidden() + "; denials as " + f.denialMode().name().toLowerCase(java.util.Locale.ROOT)
+        + "; hidden " + f.policy().hidden()
+        + (f.policy().hideRules().isEmpty() ? "" : "; hidden from some " + f.policy().hideRules()) + "; denials as " + f.denialMode().name().toLowerCase(java.util.Locale.ROOT)
         + "; store failure " + f.policy().failureMode().name().toLowerCase(java.util.Locale.ROOT));
     return 0;
   }

@@ -39,18 +39,20 @@ public final class Denials {
     return m;
   }
 
-  static @Nullable Long retryAfterMillis(Decision.Denied d) {
+  /** @return the retry time rounded up to milliseconds, or null when unknown */
+  public static @Nullable Long retryAfterMillis(Decision.Denied d) {
     long n = d.retryAfterNanos();
     return n < 0 ? null : (n + 999_999) / 1_000_000;
   }
 
-  static @Nullable Long retryAfterSeconds(Decision.Denied d) {
+  /** @return the retry time rounded up to seconds, or null when unknown */
+  public static @Nullable Long retryAfterSeconds(Decision.Denied d) {
     long n = d.retryAfterNanos();
     return n < 0 ? null : (n + 999_999_999) / 1_000_000_000;
   }
 
   /** IETF RateLimit-Policy item: {@code "name";q=5;w=3600}. */
-  static @Nullable String policy(Decision.Denied d) {
+  public static @Nullable String policy(Decision.Denied d) {
     Long limit = d.limit();
     if (limit == null) {
       return null;
@@ -65,7 +67,7 @@ public final class Denials {
   }
 
   /** IETF RateLimit item: {@code "name";r=0;t=42}. */
-  static @Nullable String ratelimit(Decision.Denied d, @Nullable Long retrySeconds) {
+  public static @Nullable String ratelimit(Decision.Denied d, @Nullable Long retrySeconds) {
     Long remaining = d.remaining();
     if (remaining == null) {
       return null; // not about a budget

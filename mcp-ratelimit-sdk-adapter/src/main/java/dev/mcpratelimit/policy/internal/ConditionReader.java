@@ -8,7 +8,7 @@ import java.util.Map;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
-/** Reads a rule's {@code conditions}: {@code {path, op, value}} each. */
+/** Reads conditions ({@code conditions}, {@code when}, hide's {@code when}/{@code unless}): {@code {path, op, value}} each. */
 final class ConditionReader {
   private static final Set<String> FIELDS = Set.of("path", "op", "value");
   /** The operators' policy names, in declaration order. */
@@ -23,6 +23,22 @@ final class ConditionReader {
   }
 
   private ConditionReader() {}
+
+  /** A list of conditions ({@code conditions}, {@code when}, {@code unless}); absent is empty. */
+  static List<Condition> list(Reading r, @Nullable Node n, String path) {
+    List<Condition> out = new ArrayList<>();
+    if (n instanceof Node.ListNode l) {
+      for (int i = 0; i < l.items.size(); i++) {
+        Condition c = read(r, l.items.get(i), path + "[" + i + "]");
+        if (c != null) {
+          out.add(c);
+        }
+      }
+    } else if (n != null) {
+      r.problem(n, path, "expected a list of {path, op, value}, but found " + n.kind());
+    }
+    return out;
+  }
 
   static @Nullable Condition read(Reading r, Node n, String path) {
     Node.MapNode m = r.map(n, path, FIELDS);

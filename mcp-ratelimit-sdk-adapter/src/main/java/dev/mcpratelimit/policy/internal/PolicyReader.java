@@ -1,6 +1,8 @@
 package dev.mcpratelimit.policy.internal;
 
 import dev.mcpratelimit.CallContext;
+import dev.mcpratelimit.Condition;
+import dev.mcpratelimit.HideRule;
 import dev.mcpratelimit.MissingIdentity;
 import dev.mcpratelimit.Mode;
 import dev.mcpratelimit.RateLimitPolicy;
@@ -22,9 +24,12 @@ import org.jspecify.annotations.Nullable;
  */
 public final class PolicyReader {
   private static final Set<String> TOP = Set.of("version", "description", "defaults", "unlisted", "default", "hide",
-      "tools", "resources", "prompts", "failureMode", "store");
+      "tools", "resources", "prompts", "failureMode", "store", "edge");
   private static final Set<String> DEFAULTS = Set.of("key", "onMissingIdentity", "denial", "mode");
   private static final Set<String> TARGET = Set.of("cost", "rules");
+  private static final Set<String> HIDE = Set.of("tool", "when", "unless");
+  /** Key dimension of the edge section: the client's IP address, as the servlet container sees it. */
+  public static final String EDGE_ADDRESS = RuleReader.EDGE_ADDRESS;
 
   private final Reading r;
 
@@ -80,22 +85,52 @@ public final class PolicyReader {
     Node hide = m.entries.get("hide");
     if (hide instanceof Node.ListNode l) {
       for (int i = 0; i < l.items.size(); i++) {
-        String t = r.text(l.items.get(i), "hide[" + i + "]");
-        if (t != null) {
-          policy.hide(t);
+        HideRule h = hideEntry(l.items.get(i), "hide[" + i + "]");
+        if (h != null) {
+          policy.hide(h);
         }
       }
     } else if (hide != null) {
-      r.problem(hide, "hide", "expected a list of tool names, but found " + hide.kind());
+      r.problem(hide, "hide", "expected a list of tool names or {tool, when, unless}, but found " + hide.kind());
     }
     section(m.entries.get("tools"), "tools", CallContext.Method.TOOLS_CALL, policy, rules);
     section(m.entries.get("resources"), "resources", CallContext.Method.RESOURCES_READ, policy, rules);
     section(m.entries.get("prompts"), "prompts", CallContext.Method.PROMPTS_GET, policy, rules);
+    // the edge section's rules apply to HTTP requests; their key may also use 'address'
+    section(m.entries.get("edge"), "edge", CallContext.Method.HTTP_REQUEST, policy, rules);
     StoreSection store = store(m.entries.get("store"));
     if (!r.problems.isEmpty()) {
       return null;
     }
     return new PolicyFile(r.source, policy.build(), denial[0], r.warnings, store);
+  }
+
+  /** A hide entry: a tool name, or {@code {tool, when, unless}} with identity conditions. */
+  private @Nullable HideRule hideEntry(Node n, String path) {
+    if (n instanceof Node.Scalar) {
+      String t = r.text(n, path);
+      return t == null ? null : HideRule.always(t);
+    }
+    Node.MapNode m = r.map(n, path, HIDE);
+    if (m == null) {
+      return null;
+    }
+    String tool = r.text(m.entries.get("tool"), path + ".tool");
+    if (!m.entries.containsKey("tool")) {
+      r.problem(n, path, "a hide entry needs the tool it hides");
+    }
+    int before = r.problems.size();
+    List<Condition> when = ConditionReader.list(r, m.entries.get("when"), path + ".when");
+    List<Condition> unless = ConditionReader.list(r, m.entries.get("unless"), path + ".unless");
+    if (tool == null || r.problems.size() > before) {
+      return null;
+    }
+    try {
+      return HideRule.of(tool, when, unless);
+    } catch (IllegalArgumentException e) {
+      r.problem(n, path, e.getMessage());
+      return null;
+    }
   }
 
   /** {@code store: { <kind>: <location> }}: one entry, its value a non-empty text. */
@@ -161,7 +196,7 @@ public final class PolicyReader {
     if (d == null) {
       return none;
     }
-    List<String> k = RuleReader.keyList(r, d.entries.get("key"), "defaults.key");
+    List<String> k = RuleReader.keyList(r, d.entries.get("key"), "defaults.key", false);
     MissingIdentity mi = r.choice(d.entries.get("onMissingIdentity"), "defaults.onMissingIdentity", MissingIdentity.class);
     Mode mode = r.choice(d.entries.get("mode"), "defaults.mode", Mode.class);
     DenialMode dm = r.choice(d.entries.get("denial"), "defaults.denial", DenialMode.class);

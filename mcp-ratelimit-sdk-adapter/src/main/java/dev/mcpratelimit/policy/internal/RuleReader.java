@@ -17,12 +17,14 @@ import java.util.Map;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
-/** Reads the rules of a document: names, limit, cost, key, conditions and the per-rule settings. */
+/** Reads the rules of a document: names, limit, cost, key, conditions, when and the per-rule settings. */
 final class RuleReader {
   private static final Set<String> FIELDS;
+  /** Key dimension of the edge section: the client's IP address, as the servlet container sees it. */
+  static final String EDGE_ADDRESS = "address";
 
   static {
-    Set<String> f = new HashSet<>(Set.of("name", "key", "cost", "conditions", "onDeny", "mode", "wait",
+    Set<String> f = new HashSet<>(Set.of("name", "key", "cost", "conditions", "when", "onDeny", "mode", "wait",
         "onMissingIdentity", "exact"));
     f.addAll(LimitReaders.BY_FIELD.keySet());
     FIELDS = Set.copyOf(f);
@@ -49,8 +51,12 @@ final class RuleReader {
     this.defaults = defaults;
   }
 
-  /** Key dimensions: one name or a list of names. */
-  static @Nullable List<String> keyList(Reading r, @Nullable Node n, String path) {
+  /**
+   * Key dimensions: one name or a list of names.
+   *
+   * @param edge in the edge section, where {@code address} (the client's IP address) is also a dimension
+   */
+  static @Nullable List<String> keyList(Reading r, @Nullable Node n, String path, boolean edge) {
     if (n == null) {
       return null;
     }
@@ -63,7 +69,7 @@ final class RuleReader {
       String t = r.text(items.get(i), p);
       if (t != null) {
         try {
-          KeyResolvers.named(t);
+          keyResolver(t, edge);
           out.add(t);
         } catch (IllegalArgumentException e) {
           r.problem(items.get(i), p, e.getMessage());
@@ -74,6 +80,14 @@ final class RuleReader {
       r.problem(n, path, "expected at least one key dimension");
     }
     return out;
+  }
+
+  /** A key dimension by name; in the edge section also {@code address}, the client's IP address. */
+  private static KeyResolver keyResolver(String name, boolean edge) {
+    if (edge && EDGE_ADDRESS.equals(name)) {
+      return KeyResolvers.attribute(EDGE_ADDRESS);
+    }
+    return KeyResolvers.named(name);
   }
 
   /**
@@ -125,24 +139,22 @@ final class RuleReader {
     if (cost != null) {
       b.cost(cost.cost());
     }
-    List<String> key = m.entries.containsKey("key") ? keyList(r, m.entries.get("key"), path + ".key") : defaults.key();
+    boolean edge = method == CallContext.Method.HTTP_REQUEST;
+    List<String> key = m.entries.containsKey("key") ? keyList(r, m.entries.get("key"), path + ".key", edge) : defaults.key();
     if (key != null && !key.isEmpty()) {
       List<KeyResolver> rs = new ArrayList<>();
       for (String k : new LinkedHashSet<>(key)) {
-        rs.add(KeyResolvers.named(k));
+        rs.add(keyResolver(k, edge));
       }
       b.key(KeyResolvers.composite(rs));
     }
     Node conds = m.entries.get("conditions");
-    if (conds instanceof Node.ListNode l) {
-      for (int i = 0; i < l.items.size(); i++) {
-        Condition c = ConditionReader.read(r, l.items.get(i), path + ".conditions[" + i + "]");
-        if (c != null) {
-          b.condition(c);
-        }
-      }
-    } else if (conds != null) {
-      r.problem(conds, path + ".conditions", "expected a list of {path, op, value}, but found " + conds.kind());
+    for (Condition c : ConditionReader.list(r, conds, path + ".conditions")) {
+      b.condition(c);
+    }
+    // when: identity selectors; the rule applies only to calls that match them all
+    for (Condition c : ConditionReader.list(r, m.entries.get("when"), path + ".when")) {
+      b.when(c);
     }
     settings(m, path, b);
     if (kind == null && conds == null) {
