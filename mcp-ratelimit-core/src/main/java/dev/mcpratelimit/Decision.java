@@ -160,7 +160,7 @@ public sealed interface Decision permits Decision.Granted, Decision.Denied {
     }
 
     /**
-     * A denial by the policy's default ({@code default: deny}); its rule label is {@code default}.
+     * A denial by the policy's default ({@code unlisted: deny} in a policy file); its rule label is {@code default}.
      *
      * @param message the explanation
      * @return the denial
