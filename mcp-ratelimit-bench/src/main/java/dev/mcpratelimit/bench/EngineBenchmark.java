@@ -40,11 +40,12 @@ import org.openjdk.jmh.annotations.Warmup;
  * of {@code decide}.
  *
  * <ul>
- *   <li>{@code decide}, {@code decide2Threads}: every key stays live (the buckets take 1,000 s to
- *       refill, so no key expires during the run): the store holds the million keys and each
+ *   <li>{@code decide}, {@code decide2Threads}: every key stays live (a token takes 30 s to come
+ *       back, so no key's state is idle during the trial): the store holds the keys seen and each
  *       decision finds its keys. This is the target's case.
- *   <li>{@code decideExpiringKeys}: the buckets refill in 1 s, so a rarely seen user's key has
- *       expired by its next call and is created again: the cost of the long tail's first sights.
+ *   <li>{@code decideExpiringKeys}: a key's bucket is full again a microsecond after its call, so
+ *       a rarely seen user's key has been dropped by its next call and is created again: the cost
+ *       of the long tail's first sights.
  *   <li>{@code bucket4jInCaffeine}: the recipe Bucket4j's documentation gives for per-key limits,
  *       one Caffeine {@code Cache<String, Bucket>} per dimension ({@code expireAfterAccess}, and
  *       the default store's cap) and {@code tryConsume(1)} on each; not atomic across the three.
@@ -94,10 +95,13 @@ public class EngineBenchmark {
 
   @Setup(Level.Trial)
   public void setUp() {
-    // 1,000,000 tokens per second either way, so no decision is ever denied; the capacity sets
-    // how long an idle key lives: 10^9 tokens take 1,000 s to refill, 10^6 take 1 s
-    limiter = limiter(1_000_000_000L);
-    expiringLimiter = limiter(1_000_000L);
+    // live: a token takes 30 s to come back, so a key stays live for the whole trial once seen
+    // (the store drops a key only when its state is idle), and 76 million tokens are more than
+    // the busiest key (one tool, a third of all calls) takes in a trial: nothing is denied.
+    // expiring: a million tokens refilled at a million a second, so a key is idle a microsecond
+    // after its call and is dropped and created again by the time a rarely seen user returns
+    limiter = limiter(LimitSpec.tokenBucket(76_000_000, 1, Duration.ofSeconds(30)));
+    expiringLimiter = limiter(LimitSpec.tokenBucket(1_000_000, 1_000_000, Duration.ofSeconds(1)));
     calls = new CallContext[users];
     int[] allocation = new int[users];
     for (int i = 0; i < users; i++) {
@@ -130,8 +134,7 @@ public class EngineBenchmark {
     bucketsTenant = buckets();
   }
 
-  private static RateLimiter limiter(long capacity) {
-    LimitSpec spec = LimitSpec.tokenBucket(capacity, 1_000_000, Duration.ofSeconds(1));
+  private static RateLimiter limiter(LimitSpec spec) {
     RateLimitPolicy policy = RateLimitPolicy.builder()
         .rule(Rule.builder("per user").key(KeyResolvers.user()).limit(spec).build())
         .rule(Rule.builder("per tool").key(KeyResolvers.tool()).limit(spec).build())
@@ -142,12 +145,13 @@ public class EngineBenchmark {
 
   /** Bucket4j's per-key recipe: a Caffeine cache of lock-free buckets, expiring after access. */
   private static Cache<String, Bucket> buckets() {
-    return Caffeine.newBuilder().maximumSize(1_000_000).expireAfterAccess(Duration.ofSeconds(1_000)).build();
+    return Caffeine.newBuilder().maximumSize(1_000_000).expireAfterAccess(Duration.ofMinutes(20)).build();
   }
 
+  /** The live case's limit, in Bucket4j. */
   private static Bucket newBucket() {
     return Bucket.builder()
-        .addLimit(Bandwidth.builder().capacity(1_000_000_000L).refillGreedy(1_000_000, Duration.ofSeconds(1)).build())
+        .addLimit(Bandwidth.builder().capacity(76_000_000).refillGreedy(1, Duration.ofSeconds(30)).build())
         .build();
   }
 

@@ -17,7 +17,6 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
@@ -39,7 +38,8 @@ import org.jspecify.annotations.Nullable;
  * follows the state: a key expires once its state is idle ({@link Limiter#idleAt}: a bucket back at
  * full capacity, a window that no longer counts), as it then holds just what a fresh key would.
  * Expired keys are dropped by an amortised sweep: a few entries on every key creation, a few more
- * on one decision in {@value #SWEEP_ONE_IN}, and all of them on {@link #keyCount()}. An expired
+ * on one decision in {@value #SWEEP_ONE_IN} (a pass over a table starts at most once a second), and all of them on
+ * {@link #keyCount()}. An expired
  * key looked up before the sweep reaches it is harmless, as its state is a fresh key's; a take
  * that raced with the sweep dropping its key puts the state back (or takes from the key created
  * meanwhile), so no grant is forgotten. The key cap is enforced
@@ -59,6 +59,9 @@ public final class CaffeineStore implements LimiterStore {
 
   /** Entries a sweep step examines. */
   static final int SWEEP_STEP = 8;
+
+  /** The least time between the starts of two sweep passes over one table. */
+  static final long PASS_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
 
   /** Keys sampled for the least busy one when the cap forces out a key that has not expired. */
   static final int EVICTION_SAMPLE = 8;
@@ -108,7 +111,8 @@ public final class CaffeineStore implements LimiterStore {
   final class Table extends Space {
     final ConcurrentHashMap<Object, Limiter> map = new ConcurrentHashMap<>();
     private final ReentrantLock sweepLock = new ReentrantLock();
-    private Iterator<Map.Entry<Object, Limiter>> cursor = Collections.emptyIterator(); // under sweepLock
+    private Iterator<Object> cursor = Collections.emptyIterator(); // under sweepLock
+    private long passStartedAt = Long.MIN_VALUE; // under sweepLock
 
     Table(String rule, LimitSpec spec) {
       super(rule, spec);
@@ -149,19 +153,32 @@ public final class CaffeineStore implements LimiterStore {
       return l.idleAt(now) <= now;
     }
 
-    /** Examines up to {@code n} entries from the cursor, unless another thread is sweeping. */
+    /**
+     * Examines up to {@code n} keys from the cursor, at most one pass of the table, unless another
+     * thread is sweeping. Walks keys, not entries: nothing is allocated but a new pass's iterator.
+     */
     private void sweep(long now, int n, @Nullable Limiter spare) {
       if (!sweepLock.tryLock()) {
         return;
       }
       try {
+        boolean wrapped = false;
         for (int i = 0; i < n; i++) {
-          Map.Entry<Object, Limiter> e = nextEntry();
-          if (e == null) {
-            return;
+          if (!cursor.hasNext()) {
+            if (wrapped || Arith.satSub(now, passStartedAt) < PASS_INTERVAL_NANOS) {
+              return; // at most one new pass a second: a small table is not walked on every step
+            }
+            cursor = map.keySet().iterator();
+            passStartedAt = now;
+            wrapped = true;
+            if (!cursor.hasNext()) {
+              return;
+            }
           }
-          if (e.getValue() != spare && expired(e.getValue(), now)) {
-            map.remove(e.getKey(), e.getValue());
+          Object key = cursor.next();
+          Limiter v = map.get(key);
+          if (v != null && v != spare && expired(v, now)) {
+            map.remove(key, v);
           }
         }
       } finally {
@@ -169,44 +186,41 @@ public final class CaffeineStore implements LimiterStore {
       }
     }
 
-    /** The next entry of the cursor, wrapping around; {@code null} when the table is empty. */
-    private Map.@Nullable Entry<Object, Limiter> nextEntry() {
-      if (!cursor.hasNext()) {
-        cursor = map.entrySet().iterator();
-        if (!cursor.hasNext()) {
-          return null;
-        }
-      }
-      return cursor.next();
-    }
-
     /** Brings the table back to the cap, sparing the key just created. Under sweepLock. */
     private void makeRoom(long now, Limiter fresh) {
-      Map.Entry<Object, Limiter> best = null;
+      Object bestKey = null;
+      Limiter best = null;
       long bestIdleAt = 0;
       int sampled = 0;
-      int seen = 0;
+      long seen = 0;
       while (map.mappingCount() > maximumKeys) {
-        Map.Entry<Object, Limiter> e = nextEntry();
-        if (e == null || ++seen > 4 * maximumKeys + 16) {
-          return; // emptied or churned by other threads meanwhile
+        if (!cursor.hasNext()) {
+          cursor = map.keySet().iterator();
+          if (!cursor.hasNext()) {
+            return;
+          }
         }
-        Limiter v = e.getValue();
-        if (v == fresh) {
+        if (++seen > 4 * maximumKeys + 16) {
+          return; // churned by other threads meanwhile
+        }
+        Object key = cursor.next();
+        Limiter v = map.get(key);
+        if (v == null || v == fresh) {
           continue;
         }
         if (expired(v, now)) {
-          map.remove(e.getKey(), v);
+          map.remove(key, v);
           continue;
         }
         long idleAt = v.idleAt(now);
         if (best == null || idleAt < bestIdleAt) {
-          best = e;
+          bestKey = key;
+          best = v;
           bestIdleAt = idleAt;
         }
         if (++sampled >= EVICTION_SAMPLE || sampled >= map.mappingCount() - 1) {
-          if (map.remove(best.getKey(), best.getValue())) {
-            evicted(this, best.getValue(), now);
+          if (map.remove(bestKey, best)) {
+            evicted(this, best, now);
           }
           best = null;
           sampled = 0;
@@ -338,6 +352,7 @@ public final class CaffeineStore implements LimiterStore {
     long[] costs = new long[4];
     long[] froms = new long[4];
     int size;
+    boolean inUse;
 
     void add(Object entry, long cost, long from) {
       if (size == entries.length) {
@@ -356,6 +371,7 @@ public final class CaffeineStore implements LimiterStore {
         entries[i] = null;
       }
       size = 0;
+      inUse = false;
     }
   }
 
@@ -363,21 +379,23 @@ public final class CaffeineStore implements LimiterStore {
 
   @Override
   public @Nullable Ticket acquire(Batch batch) {
-    final Taken taken = TAKEN.get();
-    final long now = batch.now();
+    Taken t = TAKEN.get();
+    // an eviction listener deciding a call of its own re-enters on this thread: give it its own
+    final Taken taken = t.inUse ? new Taken() : t;
+    taken.inUse = true;
     try {
       boolean all;
       try {
         all = acquireInto(batch, taken);
       } catch (RuntimeException | Error e) {
-        InMemoryTicket.giveBack(clock, now, taken.entries, taken.costs, taken.froms, taken.size, false);
+        InMemoryTicket.giveBack(clock, taken.entries, taken.costs, taken.froms, taken.size, false);
         throw e; // all or nothing, also when something throws midway
       }
       if (!all) {
-        InMemoryTicket.giveBack(clock, now, taken.entries, taken.costs, taken.froms, taken.size, false);
+        InMemoryTicket.giveBack(clock, taken.entries, taken.costs, taken.froms, taken.size, false);
         return null; // all or nothing
       }
-      return InMemoryTicket.of(clock, now, taken);
+      return InMemoryTicket.of(clock, taken);
     } finally {
       taken.clear();
     }
@@ -497,21 +515,24 @@ public final class CaffeineStore implements LimiterStore {
    */
   abstract static sealed class InMemoryTicket implements Ticket, Decision.Granted {
     /** The ticket of what {@code taken} holds: the compact form when it fits. */
-    static InMemoryTicket of(Clock clock, long acquiredAt, Taken taken) {
-      return Small.fits(acquiredAt, taken) ? new Small(clock, acquiredAt, taken) : new Large(clock, acquiredAt, taken);
+    static InMemoryTicket of(Clock clock, Taken taken) {
+      return Small.fits(taken) ? new Small(clock, taken) : new Large(clock, taken);
     }
 
-    /** Gives back entries: concurrency permits inside compute, the others (unless permitsOnly) by CAS. */
-    static void giveBack(Clock clock, long acquiredAt, @Nullable Object[] entries, long[] costs, long[] froms, int n,
+    /**
+     * Gives back entries: concurrency permits inside compute (counted from their acquisition,
+     * which is their {@code from}), the others, unless {@code permitsOnly}, by CAS.
+     */
+    static void giveBack(Clock clock, @Nullable Object[] entries, long[] costs, long[] froms, int n,
         boolean permitsOnly) {
       for (int i = 0; i < n; i++) {
-        give(clock, acquiredAt, entries[i], costs[i], froms[i], permitsOnly);
+        give(clock, entries[i], costs[i], froms[i], permitsOnly);
       }
     }
 
-    static void give(Clock clock, long acquiredAt, @Nullable Object entry, long cost, long from, boolean permitsOnly) {
+    static void give(Clock clock, @Nullable Object entry, long cost, long from, boolean permitsOnly) {
       if (entry instanceof Hold h) {
-        h.space().giveBack(h.key(), h.limiter(), cost, acquiredAt);
+        h.space().giveBack(h.key(), h.limiter(), cost, from);
       } else if (entry != null && !permitsOnly) {
         ((Limiter) entry).refund(cost, from, clock.nanos());
       }
@@ -565,77 +586,83 @@ public final class CaffeineStore implements LimiterStore {
   }
 
   /**
-   * At most three entries, each cost an {@code int} and each counted from at most 2^31 - 1 ns
-   * after the acquisition: 64 bytes with compressed references.
+   * At most three entries, each cost an {@code int}: 64 bytes with compressed references. The
+   * settled flag is the sign bit of the first cost (costs are never negative), so it takes no
+   * field of its own.
    */
   static final class Small extends InMemoryTicket {
-    private static final VarHandle SETTLED;
+    private static final VarHandle C0;
+    private static final int SETTLED = Integer.MIN_VALUE;
 
     static {
       try {
-        SETTLED = MethodHandles.lookup().findVarHandle(Small.class, "settled", boolean.class);
+        C0 = MethodHandles.lookup().findVarHandle(Small.class, "c0", int.class);
       } catch (ReflectiveOperationException e) {
         throw new ExceptionInInitializerError(e);
       }
     }
 
     private final Clock clock;
-    private final long acquiredAt;
-    @SuppressWarnings("unused") // accessed through SETTLED
-    private volatile boolean settled;
     private final @Nullable Object e0;
     private final @Nullable Object e1;
     private final @Nullable Object e2;
-    private final int c0;
+    @SuppressWarnings("unused") // accessed through C0: the first cost, and the settled bit
+    private volatile int c0;
     private final int c1;
     private final int c2;
-    private final int f0; // when each cost is counted from, after acquiredAt
-    private final int f1;
-    private final int f2;
+    private final long f0; // the time each entry's cost is counted from
+    private final long f1;
+    private final long f2;
 
-    static boolean fits(long acquiredAt, Taken t) {
+    static boolean fits(Taken t) {
       if (t.size > 3) {
         return false;
       }
       for (int i = 0; i < t.size; i++) {
-        long from = t.froms[i] - acquiredAt;
-        if (t.costs[i] > Integer.MAX_VALUE || from < 0 || from > Integer.MAX_VALUE) {
+        if (t.costs[i] > Integer.MAX_VALUE) {
           return false;
         }
       }
       return true;
     }
 
-    Small(Clock clock, long acquiredAt, Taken t) {
+    Small(Clock clock, Taken t) {
       this.clock = clock;
-      this.acquiredAt = acquiredAt;
       int n = t.size;
       e0 = n > 0 ? t.entries[0] : null;
       e1 = n > 1 ? t.entries[1] : null;
       e2 = n > 2 ? t.entries[2] : null;
-      c0 = n > 0 ? (int) t.costs[0] : 0;
+      C0.setRelease(this, n > 0 ? (int) t.costs[0] : 0);
       c1 = n > 1 ? (int) t.costs[1] : 0;
       c2 = n > 2 ? (int) t.costs[2] : 0;
-      f0 = n > 0 ? (int) (t.froms[0] - acquiredAt) : 0;
-      f1 = n > 1 ? (int) (t.froms[1] - acquiredAt) : 0;
-      f2 = n > 2 ? (int) (t.froms[2] - acquiredAt) : 0;
+      f0 = n > 0 ? t.froms[0] : 0;
+      f1 = n > 1 ? t.froms[1] : 0;
+      f2 = n > 2 ? t.froms[2] : 0;
     }
 
     @Override
     boolean settle() {
-      return SETTLED.compareAndSet(this, false, true);
+      for (; ; ) {
+        int c = (int) C0.getVolatile(this);
+        if ((c & SETTLED) != 0) {
+          return false;
+        }
+        if (C0.compareAndSet(this, c, c | SETTLED)) {
+          return true;
+        }
+      }
     }
 
     @Override
     void giveBack(boolean permitsOnly) {
-      give(clock, acquiredAt, e0, c0, acquiredAt + f0, permitsOnly);
-      give(clock, acquiredAt, e1, c1, acquiredAt + f1, permitsOnly);
-      give(clock, acquiredAt, e2, c2, acquiredAt + f2, permitsOnly);
+      give(clock, e0, (int) C0.getVolatile(this) & ~SETTLED, f0, permitsOnly);
+      give(clock, e1, c1, f1, permitsOnly);
+      give(clock, e2, c2, f2, permitsOnly);
     }
 
     @Override
     public boolean isSettled() {
-      return settled;
+      return ((int) C0.getVolatile(this) & SETTLED) != 0;
     }
   }
 
@@ -652,16 +679,14 @@ public final class CaffeineStore implements LimiterStore {
     }
 
     private final Clock clock;
-    private final long acquiredAt;
     @SuppressWarnings("unused") // accessed through SETTLED
     private volatile boolean settled;
     private final Object[] entries;
     private final long[] costs;
     private final long[] froms;
 
-    Large(Clock clock, long acquiredAt, Taken t) {
+    Large(Clock clock, Taken t) {
       this.clock = clock;
-      this.acquiredAt = acquiredAt;
       this.entries = Arrays.copyOf(t.entries, t.size);
       this.costs = Arrays.copyOf(t.costs, t.size);
       this.froms = Arrays.copyOf(t.froms, t.size);
@@ -674,7 +699,7 @@ public final class CaffeineStore implements LimiterStore {
 
     @Override
     void giveBack(boolean permitsOnly) {
-      giveBack(clock, acquiredAt, entries, costs, froms, entries.length, permitsOnly);
+      giveBack(clock, entries, costs, froms, entries.length, permitsOnly);
     }
 
     @Override
