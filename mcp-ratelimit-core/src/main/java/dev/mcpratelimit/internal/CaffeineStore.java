@@ -3,7 +3,6 @@ package dev.mcpratelimit.internal;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
-import com.github.benmanes.caffeine.cache.Policy;
 import com.github.benmanes.caffeine.cache.RemovalCause;
 import dev.mcpratelimit.Clock;
 import dev.mcpratelimit.Decision;
@@ -14,35 +13,62 @@ import dev.mcpratelimit.spi.Batch;
 import dev.mcpratelimit.spi.LimiterStore;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The in-memory store: one {@link Limiter} per key, in one size-capped Caffeine cache per rule
- * state space (a rule's name, key dimensions and limit). Within a space the cache key is the
- * identity part itself (the user id string, …) or a private sentinel for the shared anonymous
- * bucket, so no key object is allocated per decision or retained per key, and keys of different
- * spaces cannot collide.
+ * The in-memory store: one {@link Limiter} per key, in one table per rule state space (a rule's
+ * name, key dimensions and limit). Within a space the key is the identity part itself (the user id
+ * string, …) or a private sentinel for the shared anonymous bucket, so no key object is allocated
+ * per decision or retained per key, and keys of different spaces cannot collide.
  *
- * <p>Expiry follows the state: on every access a key's lifetime is set to the longest its state
- * can stay non-idle after one more acquisition (a bucket's refill time, a window's length), so an
- * idle key is dropped and costs nothing. Concurrency keys are updated inside {@code compute} so
- * their lifetime is computed from the permits actually held: they live while a permit is held
- * and expire one grace period after the last release.
+ * <p>Rate spaces (token buckets and windows) are a plain {@link ConcurrentHashMap}: a decision is
+ * one lookup and a CAS on the key's state, with no access-order or timer-wheel bookkeeping. Expiry
+ * follows the state: a key expires once its state is idle ({@link Limiter#idleAt}: a bucket back at
+ * full capacity, a window that no longer counts), as it then holds just what a fresh key would.
+ * Expired keys are dropped by an amortised sweep: a few entries on every key creation, a few more
+ * on one decision in {@value #SWEEP_ONE_IN} (a pass over a table starts at most once a second), and all of them on
+ * {@link #keyCount()}. An expired
+ * key looked up before the sweep reaches it is harmless, as its state is a fresh key's; a take
+ * that raced with the sweep dropping its key puts the state back (or takes from the key created
+ * meanwhile), so no grant is forgotten. The key cap is enforced
+ * on creation: expired keys go first, else the least busy of {@value #EVICTION_SAMPLE} sampled
+ * keys, reported as a live eviction when it still held state.
+ *
+ * <p>Concurrency spaces stay in a Caffeine cache: their permits are taken and given back inside
+ * {@code compute}, so a key's lifetime follows the permits actually held; they live while a permit
+ * is held and expire one grace period after the last release.
  */
 public final class CaffeineStore implements LimiterStore {
   /** How long an idle concurrency key lingers after its last release. */
   static final long CONCURRENCY_GRACE_NANOS = TimeUnit.MINUTES.toNanos(1);
 
+  /** One decision in this many sweeps a few entries of the rate tables it touches. */
+  static final int SWEEP_ONE_IN = 64;
+
+  /** Entries a sweep step examines. */
+  static final int SWEEP_STEP = 8;
+
+  /** The least time between the starts of two sweep passes over one table. */
+  static final long PASS_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+  /** Keys sampled for the least busy one when the cap forces out a key that has not expired. */
+  static final int EVICTION_SAMPLE = 8;
+
   private static final long FOREVER = Long.MAX_VALUE;
 
-  /** The cache key of the shared anonymous bucket: equal to nothing but itself. */
+  /** The key of the shared anonymous bucket: equal to nothing but itself. */
   private static final Object SHARED = new Object() {
     @Override
     public String toString() {
@@ -62,114 +88,231 @@ public final class CaffeineStore implements LimiterStore {
   }
 
   /** The keys of one rule state space. */
-  final class Space {
+  abstract static class Space {
     final String rule;
     final LimitSpec spec;
     final Supplier<Limiter> factory;
     /** Nanoseconds per token of a token bucket, else 0. */
     final long tokenInterval;
-    final Cache<Object, Limiter> cache;
-    final Policy.@Nullable VarExpiration<Object, Limiter> varExpiration;
 
     Space(String rule, LimitSpec spec) {
       this.rule = rule;
       this.spec = spec;
       this.factory = Limiters.factory(spec);
       this.tokenInterval = spec instanceof LimitSpec.TokenBucket tb ? tb.nanosPerToken() : 0;
+    }
+
+    abstract long size(long now);
+
+    abstract void clear();
+  }
+
+  /** A rate space: a hash table, expiry derived from the state and swept in small steps. */
+  final class Table extends Space {
+    final ConcurrentHashMap<Object, Limiter> map = new ConcurrentHashMap<>();
+    private final ReentrantLock sweepLock = new ReentrantLock();
+    private Iterator<Object> cursor = Collections.emptyIterator(); // under sweepLock
+    private long passStartedAt = Long.MIN_VALUE; // under sweepLock
+
+    Table(String rule, LimitSpec spec) {
+      super(rule, spec);
+    }
+
+    Limiter limiter(Object key, long now, boolean sweep) {
+      Limiter l = map.get(key);
+      if (l == null) {
+        return create(key, now);
+      }
+      if (sweep) {
+        sweep(now, SWEEP_STEP, null);
+      }
+      return l;
+    }
+
+    private Limiter create(Object key, long now) {
+      Limiter fresh = factory.get();
+      Limiter l = map.putIfAbsent(key, fresh);
+      if (l != null) {
+        return l;
+      }
+      if (map.mappingCount() > maximumKeys) {
+        sweepLock.lock();
+        try {
+          makeRoom(now, fresh);
+        } finally {
+          sweepLock.unlock();
+        }
+      } else {
+        sweep(now, 2, fresh); // each new key pays for looking at two old ones: idle keys do not pile up
+      }
+      return fresh;
+    }
+
+    /** Whether {@code l} is idle, so dropping it forgets nothing. */
+    static boolean expired(Limiter l, long now) {
+      return l.idleAt(now) <= now;
+    }
+
+    /**
+     * Examines up to {@code n} keys from the cursor, at most one pass of the table, unless another
+     * thread is sweeping. Walks keys, not entries: nothing is allocated but a new pass's iterator.
+     */
+    private void sweep(long now, int n, @Nullable Limiter spare) {
+      if (!sweepLock.tryLock()) {
+        return;
+      }
+      try {
+        boolean wrapped = false;
+        for (int i = 0; i < n; i++) {
+          if (!cursor.hasNext()) {
+            if (wrapped || Arith.satSub(now, passStartedAt) < PASS_INTERVAL_NANOS) {
+              return; // at most one new pass a second: a small table is not walked on every step
+            }
+            cursor = map.keySet().iterator();
+            passStartedAt = now;
+            wrapped = true;
+            if (!cursor.hasNext()) {
+              return;
+            }
+          }
+          Object key = cursor.next();
+          Limiter v = map.get(key);
+          if (v != null && v != spare && expired(v, now)) {
+            map.remove(key, v);
+          }
+        }
+      } finally {
+        sweepLock.unlock();
+      }
+    }
+
+    /** Brings the table back to the cap, sparing the key just created. Under sweepLock. */
+    private void makeRoom(long now, Limiter fresh) {
+      Object bestKey = null;
+      Limiter best = null;
+      long bestIdleAt = 0;
+      int sampled = 0;
+      long seen = 0;
+      while (map.mappingCount() > maximumKeys) {
+        if (!cursor.hasNext()) {
+          cursor = map.keySet().iterator();
+          if (!cursor.hasNext()) {
+            return;
+          }
+        }
+        if (++seen > 4 * maximumKeys + 16) {
+          return; // churned by other threads meanwhile
+        }
+        Object key = cursor.next();
+        Limiter v = map.get(key);
+        if (v == null || v == fresh) {
+          continue;
+        }
+        if (expired(v, now)) {
+          map.remove(key, v);
+          continue;
+        }
+        long idleAt = v.idleAt(now);
+        if (best == null || idleAt < bestIdleAt) {
+          bestKey = key;
+          best = v;
+          bestIdleAt = idleAt;
+        }
+        if (++sampled >= EVICTION_SAMPLE || sampled >= map.mappingCount() - 1) {
+          if (map.remove(bestKey, best)) {
+            evicted(this, best, now);
+          }
+          best = null;
+          sampled = 0;
+        }
+      }
+    }
+
+    @Override
+    long size(long now) {
+      sweepLock.lock();
+      try {
+        for (Iterator<Limiter> it = map.values().iterator(); it.hasNext(); ) {
+          if (expired(it.next(), now)) {
+            it.remove();
+          }
+        }
+        cursor = Collections.emptyIterator();
+      } finally {
+        sweepLock.unlock();
+      }
+      return map.mappingCount();
+    }
+
+    @Override
+    void clear() {
+      map.clear();
+    }
+  }
+
+  /** A concurrency space: a Caffeine cache whose expiry follows the permits held. */
+  final class PermitSpace extends Space {
+    final Cache<Object, Limiter> cache;
+
+    PermitSpace(String rule, LimitSpec spec) {
+      super(rule, spec);
       this.cache =
           Caffeine.newBuilder()
               .maximumSize(maximumKeys)
               .executor(Runnable::run) // evictions are reported on the deciding thread, in order
               .ticker(clock::nanos)
-              .expireAfter(new StateExpiry(tailNanos(spec)))
+              .expireAfter(new PermitExpiry())
               .removalListener((Object k, Limiter v, RemovalCause c) -> onRemoval(this, v, c))
               .build();
-      this.varExpiration = cache.policy().expireVariably().orElse(null);
     }
 
-    Limiter limiter(Object key) {
-      Limiter l = cache.getIfPresent(key);
-      if (l == null) {
-        l = cache.get(key, k -> factory.get());
-      }
-      return l;
-    }
-
-    /** Gives back cost taken under a key: concurrency permits inside compute, others by CAS. */
+    /** Gives back permits taken under a key, inside compute. */
     void giveBack(Object key, Limiter l, long cost, long acquiredAt) {
       long now = clock.nanos();
-      if (l instanceof ConcurrencyPermits) {
-        boolean[] done = {false};
-        cache.asMap().computeIfPresent(key, (k, v) -> {
-          if (v == l) {
-            v.refund(cost, acquiredAt, now);
-            done[0] = true;
-          }
-          return v;
-        });
-        if (!done[0]) {
-          l.refund(cost, acquiredAt, now); // the key was evicted meanwhile: release on the original
+      boolean[] done = {false};
+      cache.asMap().computeIfPresent(key, (k, v) -> {
+        if (v == l) {
+          v.refund(cost, acquiredAt, now);
+          done[0] = true;
         }
-        return;
+        return v;
+      });
+      if (!done[0]) {
+        l.refund(cost, acquiredAt, now); // the key was evicted meanwhile: release on the original
       }
-      l.refund(cost, acquiredAt, now);
-    }
-  }
-
-  /**
-   * The longest one acquisition can keep a key of {@code spec} busy, counted from the
-   * acquisition: a bucket's time to refill from empty, the longest window an acquisition can land
-   * in. Added to the time the key is already busy, it is the key's lifetime after an access.
-   */
-  static long tailNanos(LimitSpec spec) {
-    if (spec instanceof LimitSpec.TokenBucket tb) {
-      return tb.capacity() * tb.nanosPerToken();
-    } else if (spec instanceof LimitSpec.SlidingWindow sw) {
-      // the estimate counts the previous window too; an exact log only its last entry's window
-      return sw.exact() ? sw.window().toNanos() : 2 * sw.window().toNanos();
-    } else if (spec instanceof LimitSpec.FixedWindow fw) {
-      long nominal = fw.unit().nominalLength().toNanos();
-      if (fw.unit() == dev.mcpratelimit.WindowUnit.MINUTE || fw.zone().getRules().isFixedOffset()) {
-        return nominal; // every window is exactly this long
-      }
-      // a local day (or hour) around a daylight-saving change is longer, by up to 2 hours (Troll)
-      return nominal + TimeUnit.HOURS.toNanos(3);
-    }
-    return CONCURRENCY_GRACE_NANOS;
-  }
-
-  /** Lifetime after an access: the longest the state can stay non-idle after one acquisition. */
-  private static final class StateExpiry implements Expiry<Object, Limiter> {
-    private final long tail;
-
-    StateExpiry(long tail) {
-      this.tail = tail;
     }
 
     @Override
+    long size(long now) {
+      cache.cleanUp();
+      return cache.estimatedSize();
+    }
+
+    @Override
+    void clear() {
+      cache.invalidateAll();
+    }
+  }
+
+  /** A concurrency key lives while a permit is held, and a grace period after the last release. */
+  private static final class PermitExpiry implements Expiry<Object, Limiter> {
+    @Override
     public long expireAfterCreate(Object key, Limiter value, long currentTime) {
-      return span(value, currentTime);
+      return span(value);
     }
 
     @Override
     public long expireAfterUpdate(Object key, Limiter value, long currentTime, long currentDuration) {
-      return span(value, currentTime);
+      return span(value);
     }
 
     @Override
     public long expireAfterRead(Object key, Limiter value, long currentTime, long currentDuration) {
-      if (value instanceof ConcurrencyPermits) {
-        return currentDuration; // set by compute from the permits held
-      }
-      return Math.max(currentDuration, span(value, currentTime));
+      return currentDuration; // set by compute from the permits held
     }
 
-    private long span(Limiter value, long now) {
-      if (value instanceof ConcurrencyPermits c) {
-        return c.inFlight() > 0 ? FOREVER : CONCURRENCY_GRACE_NANOS;
-      }
-      long busy = Math.max(0, Arith.satSub(value.idleAt(now), now));
-      return Arith.satAdd(busy, tail);
+    private static long span(Limiter value) {
+      return ((ConcurrencyPermits) value).inFlight() > 0 ? FOREVER : CONCURRENCY_GRACE_NANOS;
     }
   }
 
@@ -177,7 +320,11 @@ public final class CaffeineStore implements LimiterStore {
     if (value == null || cause == RemovalCause.EXPLICIT || cause == RemovalCause.REPLACED) {
       return;
     }
-    long now = clock.nanos();
+    evicted(space, value, clock.nanos());
+  }
+
+  /** Counts and reports a key dropped by the cap (or by expiry) while it still held state. */
+  private void evicted(Space space, Limiter value, long now) {
     if (value.idleAt(now) > now) {
       liveEvictions.increment();
       try {
@@ -193,32 +340,72 @@ public final class CaffeineStore implements LimiterStore {
     if (s == null) {
       LimitSpec spec = batch.spec(i);
       String rule = batch.rule(i);
-      s = spaces.computeIfAbsent(batch.space(i), k -> new Space(rule, spec));
+      s = spaces.computeIfAbsent(batch.space(i),
+          k -> spec instanceof LimitSpec.Concurrency ? new PermitSpace(rule, spec) : new Table(rule, spec));
     }
     return s;
   }
 
-  @Override
-  public @Nullable Ticket acquire(Batch batch) {
-    final InMemoryTicket ticket = new InMemoryTicket(clock, batch.now());
-    boolean all;
-    try {
-      all = acquireInto(batch, ticket);
-    } catch (RuntimeException | Error e) {
-      ticket.refund(); // all or nothing, also when something throws midway
-      throw e;
+  /** The entries one acquisition has taken so far, per thread, before its ticket is built. */
+  private static final class Taken {
+    Object[] entries = new Object[4]; // a Limiter, or a Hold for concurrency permits
+    long[] costs = new long[4];
+    long[] froms = new long[4];
+    int size;
+    boolean inUse;
+
+    void add(Object entry, long cost, long from) {
+      if (size == entries.length) {
+        entries = Arrays.copyOf(entries, size * 2);
+        costs = Arrays.copyOf(costs, size * 2);
+        froms = Arrays.copyOf(froms, size * 2);
+      }
+      entries[size] = entry;
+      costs[size] = cost;
+      froms[size] = from;
+      size++;
     }
-    if (!all) {
-      ticket.refund(); // all or nothing
-      return null;
+
+    void clear() {
+      for (int i = 0; i < size; i++) {
+        entries[i] = null;
+      }
+      size = 0;
+      inUse = false;
     }
-    return ticket;
   }
 
-  /** Takes every entry it can into {@code ticket}. @return whether all were granted */
-  private boolean acquireInto(Batch batch, InMemoryTicket ticket) {
+  private static final ThreadLocal<Taken> TAKEN = ThreadLocal.withInitial(Taken::new);
+
+  @Override
+  public @Nullable Ticket acquire(Batch batch) {
+    Taken t = TAKEN.get();
+    // an eviction listener deciding a call of its own re-enters on this thread: give it its own
+    final Taken taken = t.inUse ? new Taken() : t;
+    taken.inUse = true;
+    try {
+      boolean all;
+      try {
+        all = acquireInto(batch, taken);
+      } catch (RuntimeException | Error e) {
+        InMemoryTicket.giveBack(clock, taken.entries, taken.costs, taken.froms, taken.size, false);
+        throw e; // all or nothing, also when something throws midway
+      }
+      if (!all) {
+        InMemoryTicket.giveBack(clock, taken.entries, taken.costs, taken.froms, taken.size, false);
+        return null; // all or nothing
+      }
+      return InMemoryTicket.of(clock, taken);
+    } finally {
+      taken.clear();
+    }
+  }
+
+  /** Takes every entry it can into {@code taken}. @return whether all were granted */
+  private boolean acquireInto(Batch batch, Taken taken) {
     final long now = batch.now();
     final int n = batch.size();
+    final boolean sweep = ThreadLocalRandom.current().nextInt(SWEEP_ONE_IN) == 0;
     boolean all = true;
     for (int i = 0; i < n; i++) {
       Space space = space(batch, i);
@@ -226,37 +413,50 @@ public final class CaffeineStore implements LimiterStore {
       Object key = part == null ? SHARED : part;
       long cost = batch.cost(i);
       Probe probe = batch.probe(i);
-      if (space.spec instanceof LimitSpec.Concurrency) {
+      if (space instanceof PermitSpace ps) {
         boolean[] ok = new boolean[1];
-        Limiter l = space.cache.asMap().compute(key, (k, v) -> {
-          Limiter lim = v != null ? v : space.factory.get();
+        Limiter l = ps.cache.asMap().compute(key, (k, v) -> {
+          Limiter lim = v != null ? v : ps.factory.get();
           ok[0] = lim.tryAcquire(cost, now, probe);
           return lim;
         });
         if (ok[0]) {
-          ticket.put(space, key, l, cost, now);
+          taken.add(new Hold(ps, key, l), cost, now);
         } else {
           all = false;
         }
         continue;
       }
-      Limiter l = space.limiter(key);
+      Table table = (Table) space;
+      Limiter l = table.limiter(key, now, sweep);
       long maxWait = batch.maxWaitNanos(i);
-      boolean ok = maxWait > 0 ? l.reserve(cost, now, maxWait, probe) : l.tryAcquire(cost, now, probe);
+      boolean ok;
+      for (; ; ) {
+        ok = maxWait > 0 ? l.reserve(cost, now, maxWait, probe) : l.tryAcquire(cost, now, probe);
+        if (!ok || cost == 0) {
+          break;
+        }
+        // a sweep may have dropped the key, idle, between the lookup and the take: then put the
+        // state back, or take from the key created meanwhile, so no grant is ever forgotten
+        Limiter current = table.map.get(key);
+        if (current == null) {
+          current = table.map.putIfAbsent(key, l);
+        }
+        if (current == null || current == l) {
+          break;
+        }
+        l = current;
+      }
       if (ok) {
         // a token-bucket grant is counted from its place in the bucket's timeline (the TAT it
         // started from: its new TAT less its cost), so a refund gives back exactly the part of it
         // not yet refilled, however grants and refunds interleave; a booked slot starts later
-        // still, so a caller giving it up before then gets all of it back
+        // still, so a caller giving it up before then gets all of it back. A booked slot moves the
+        // state's idle time ahead, and with it the key's expiry.
         long from = space.tokenInterval > 0 && cost > 0
             ? Math.max(now, probe.resetAtNanos() - cost * space.tokenInterval)
             : now;
-        ticket.put(space, key, l, cost, from);
-        if (probe.waitNanos() > 0 && space.varExpiration != null) {
-          // a booked future slot outlives the usual span: extend the key's lifetime to cover it
-          long span = Arith.satAdd(Math.max(0, l.idleAt(now) - now), TimeUnit.MINUTES.toNanos(1));
-          space.varExpiration.setExpiresAfter(key, span, TimeUnit.NANOSECONDS);
-        }
+        taken.add(l, cost, from);
       } else {
         all = false;
       }
@@ -266,10 +466,10 @@ public final class CaffeineStore implements LimiterStore {
 
   @Override
   public long keyCount() {
+    long now = clock.nanos();
     long n = 0;
     for (Space s : spaces.values()) {
-      s.cache.cleanUp();
-      n += s.cache.estimatedSize();
+      n += s.size(now);
     }
     return n;
   }
@@ -289,7 +489,7 @@ public final class CaffeineStore implements LimiterStore {
     for (String id : removed) {
       Space s = spaces.remove(id);
       if (s != null) {
-        s.cache.invalidateAll(); // explicit removals: not counted as live evictions
+        s.clear(); // explicit removals: not counted as live evictions
       }
     }
   }
@@ -297,7 +497,7 @@ public final class CaffeineStore implements LimiterStore {
   /** Drops every key. */
   public void clear() {
     for (Space s : spaces.values()) {
-      s.cache.invalidateAll();
+      s.clear();
     }
   }
 
@@ -307,141 +507,204 @@ public final class CaffeineStore implements LimiterStore {
   }
 
   /** Where a concurrency permit lives, for giving it back inside {@code compute}. */
-  private record Hold(Space space, Object key) {}
+  private record Hold(PermitSpace space, Object key, Limiter limiter) {}
 
   /**
-   * The costs of one granted batch. The first three entries are held in fields (a decision has
-   * few rules) and the ticket is itself the engine's {@link Decision.Granted} when nothing else
-   * needs saying, so a typical grant allocates this one object; further entries chain.
+   * The costs of one granted batch; the ticket is itself the engine's {@link Decision.Granted}
+   * when nothing else needs saying, so a typical grant allocates this one object.
    */
-  static final class InMemoryTicket implements Ticket, Decision.Granted {
-    private static final VarHandle SETTLED;
+  abstract static sealed class InMemoryTicket implements Ticket, Decision.Granted {
+    /** The ticket of what {@code taken} holds: the compact form when it fits. */
+    static InMemoryTicket of(Clock clock, Taken taken) {
+      return Small.fits(taken) ? new Small(clock, taken) : new Large(clock, taken);
+    }
 
-    static {
-      try {
-        SETTLED = MethodHandles.lookup().findVarHandle(InMemoryTicket.class, "settled", boolean.class);
-      } catch (ReflectiveOperationException e) {
-        throw new ExceptionInInitializerError(e);
+    /**
+     * Gives back entries: concurrency permits inside compute (counted from their acquisition,
+     * which is their {@code from}), the others, unless {@code permitsOnly}, by CAS.
+     */
+    static void giveBack(Clock clock, @Nullable Object[] entries, long[] costs, long[] froms, int n,
+        boolean permitsOnly) {
+      for (int i = 0; i < n; i++) {
+        give(clock, entries[i], costs[i], froms[i], permitsOnly);
       }
     }
 
-    private final Clock clock;
-    private final long acquiredAt;
-    private int size;
-    @SuppressWarnings("unused") // accessed through SETTLED
-    private volatile boolean settled;
-    private @Nullable Limiter l0;
-    private @Nullable Limiter l1;
-    private @Nullable Limiter l2;
-    private @Nullable Hold h0; // non-null for concurrency permits only
-    private @Nullable Hold h1;
-    private @Nullable Hold h2;
-    private long c0;
-    private long c1;
-    private long c2;
-    private long f0; // the time each entry's cost is counted from
-    private long f1;
-    private long f2;
-    private @Nullable InMemoryTicket next;
-
-    InMemoryTicket(Clock clock, long acquiredAt) {
-      this.clock = clock;
-      this.acquiredAt = acquiredAt;
-    }
-
-    void put(Space space, Object key, Limiter l, long cost, long from) {
-      Hold h = l instanceof ConcurrencyPermits ? new Hold(space, key) : null;
-      switch (size) {
-        case 0 -> {
-          l0 = l;
-          h0 = h;
-          c0 = cost;
-          f0 = from;
-        }
-        case 1 -> {
-          l1 = l;
-          h1 = h;
-          c1 = cost;
-          f1 = from;
-        }
-        case 2 -> {
-          l2 = l;
-          h2 = h;
-          c2 = cost;
-          f2 = from;
-        }
-        default -> {
-          if (next == null) {
-            next = new InMemoryTicket(clock, acquiredAt);
-          }
-          next.put(space, key, l, cost, from);
-          return;
-        }
-      }
-      size++;
-    }
-
-    private void giveBack(boolean permitsOnly) {
-      give(l0, h0, c0, f0, permitsOnly);
-      give(l1, h1, c1, f1, permitsOnly);
-      give(l2, h2, c2, f2, permitsOnly);
-      if (next != null) {
-        next.giveBack(permitsOnly);
+    static void give(Clock clock, @Nullable Object entry, long cost, long from, boolean permitsOnly) {
+      if (entry instanceof Hold h) {
+        h.space().giveBack(h.key(), h.limiter(), cost, from);
+      } else if (entry != null && !permitsOnly) {
+        ((Limiter) entry).refund(cost, from, clock.nanos());
       }
     }
 
-    private void give(@Nullable Limiter l, @Nullable Hold h, long cost, long from, boolean permitsOnly) {
-      if (h != null && l != null) {
-        h.space().giveBack(h.key(), l, cost, acquiredAt);
-      } else if (l != null && !permitsOnly) {
-        l.refund(cost, from, clock.nanos());
-      }
-    }
+    /** @return whether this call settled the ticket (the first settle wins) */
+    abstract boolean settle();
+
+    abstract void giveBack(boolean permitsOnly);
 
     @Override
-    public void refund() {
+    public final void refund() {
       giveBack(false);
     }
 
     @Override
-    public void releasePermits() {
+    public final void releasePermits() {
       giveBack(true);
     }
 
     // ---- as the engine's Granted decision (used when there is no delay and no shadow rule)
 
     @Override
-    public long delayNanos() {
+    public final long delayNanos() {
       return 0;
     }
 
     @Override
-    public List<Decision.Denied> shadowDenials() {
+    public final List<Decision.Denied> shadowDenials() {
       return List.of();
     }
 
     @Override
-    public void commit() {
-      if (SETTLED.compareAndSet(this, false, true)) {
+    public final void commit() {
+      if (settle()) {
         releasePermits();
       }
     }
 
     @Override
-    public void release() {
-      if (SETTLED.compareAndSet(this, false, true)) {
+    public final void release() {
+      if (settle()) {
         refund();
       }
     }
 
     @Override
-    public boolean isSettled() {
-      return settled;
+    public final String toString() {
+      return "Granted{settled=" + isSettled() + '}';
+    }
+  }
+
+  /**
+   * At most three entries, each cost an {@code int}: 64 bytes with compressed references. The
+   * settled flag is the sign bit of the first cost (costs are never negative), so it takes no
+   * field of its own.
+   */
+  static final class Small extends InMemoryTicket {
+    private static final VarHandle C0;
+    private static final int SETTLED = Integer.MIN_VALUE;
+
+    static {
+      try {
+        C0 = MethodHandles.lookup().findVarHandle(Small.class, "c0", int.class);
+      } catch (ReflectiveOperationException e) {
+        throw new ExceptionInInitializerError(e);
+      }
+    }
+
+    private final Clock clock;
+    private final @Nullable Object e0;
+    private final @Nullable Object e1;
+    private final @Nullable Object e2;
+    @SuppressWarnings("unused") // accessed through C0: the first cost, and the settled bit
+    private volatile int c0;
+    private final int c1;
+    private final int c2;
+    private final long f0; // the time each entry's cost is counted from
+    private final long f1;
+    private final long f2;
+
+    static boolean fits(Taken t) {
+      if (t.size > 3) {
+        return false;
+      }
+      for (int i = 0; i < t.size; i++) {
+        if (t.costs[i] > Integer.MAX_VALUE) {
+          return false;
+        }
+      }
+      return true;
+    }
+
+    Small(Clock clock, Taken t) {
+      this.clock = clock;
+      int n = t.size;
+      e0 = n > 0 ? t.entries[0] : null;
+      e1 = n > 1 ? t.entries[1] : null;
+      e2 = n > 2 ? t.entries[2] : null;
+      C0.setRelease(this, n > 0 ? (int) t.costs[0] : 0);
+      c1 = n > 1 ? (int) t.costs[1] : 0;
+      c2 = n > 2 ? (int) t.costs[2] : 0;
+      f0 = n > 0 ? t.froms[0] : 0;
+      f1 = n > 1 ? t.froms[1] : 0;
+      f2 = n > 2 ? t.froms[2] : 0;
     }
 
     @Override
-    public String toString() {
-      return "Granted{settled=" + settled + '}';
+    boolean settle() {
+      for (; ; ) {
+        int c = (int) C0.getVolatile(this);
+        if ((c & SETTLED) != 0) {
+          return false;
+        }
+        if (C0.compareAndSet(this, c, c | SETTLED)) {
+          return true;
+        }
+      }
+    }
+
+    @Override
+    void giveBack(boolean permitsOnly) {
+      give(clock, e0, (int) C0.getVolatile(this) & ~SETTLED, f0, permitsOnly);
+      give(clock, e1, c1, f1, permitsOnly);
+      give(clock, e2, c2, f2, permitsOnly);
+    }
+
+    @Override
+    public boolean isSettled() {
+      return ((int) C0.getVolatile(this) & SETTLED) != 0;
+    }
+  }
+
+  /** Any number of entries, any costs. */
+  static final class Large extends InMemoryTicket {
+    private static final VarHandle SETTLED;
+
+    static {
+      try {
+        SETTLED = MethodHandles.lookup().findVarHandle(Large.class, "settled", boolean.class);
+      } catch (ReflectiveOperationException e) {
+        throw new ExceptionInInitializerError(e);
+      }
+    }
+
+    private final Clock clock;
+    @SuppressWarnings("unused") // accessed through SETTLED
+    private volatile boolean settled;
+    private final Object[] entries;
+    private final long[] costs;
+    private final long[] froms;
+
+    Large(Clock clock, Taken t) {
+      this.clock = clock;
+      this.entries = Arrays.copyOf(t.entries, t.size);
+      this.costs = Arrays.copyOf(t.costs, t.size);
+      this.froms = Arrays.copyOf(t.froms, t.size);
+    }
+
+    @Override
+    boolean settle() {
+      return SETTLED.compareAndSet(this, false, true);
+    }
+
+    @Override
+    void giveBack(boolean permitsOnly) {
+      giveBack(clock, entries, costs, froms, entries.length, permitsOnly);
+    }
+
+    @Override
+    public boolean isSettled() {
+      return settled;
     }
   }
 }

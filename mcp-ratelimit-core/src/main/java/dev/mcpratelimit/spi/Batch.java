@@ -36,11 +36,13 @@ public final class Batch {
    * @return this batch
    */
   public Batch reset(long now) {
-    Arrays.fill(keys, 0, size, null);
-    Arrays.fill(rules, 0, size, null);
-    Arrays.fill(spaces, 0, size, null);
-    Arrays.fill(parts, 0, size, null);
-    Arrays.fill(specs, 0, size, null);
+    for (int i = 0; i < size; i++) { // a plain loop: a decision has few entries
+      keys[i] = null;
+      rules[i] = null;
+      spaces[i] = null;
+      parts[i] = null;
+      specs[i] = null;
+    }
     this.size = 0;
     this.now = now;
     return this;

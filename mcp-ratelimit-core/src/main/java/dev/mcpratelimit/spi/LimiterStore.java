@@ -103,8 +103,9 @@ public interface LimiterStore extends AutoCloseable {
   }
 
   /**
-   * An in-memory store on Caffeine holding at most {@value #DEFAULT_MAXIMUM_KEYS} keys per rule.
-   * An idle key (bucket full, window over) is dropped when it expires and costs nothing.
+   * An in-memory store holding at most {@value #DEFAULT_MAXIMUM_KEYS} keys per rule. An idle key
+   * (bucket full, window over) holds what a fresh key would, so it is dropped (by a sweep that
+   * runs alongside decisions, and in full on {@link #keyCount()}) and costs nothing.
    *
    * @return a new store
    */
@@ -113,10 +114,11 @@ public interface LimiterStore extends AutoCloseable {
   }
 
   /**
-   * An in-memory store on Caffeine with a hard cap on keys per rule state space (a rule's name,
-   * key dimensions and limit), so a policy with R limit rules holds at most R × maximumKeys keys.
-   * When the cap is reached the least-useful keys are dropped; dropping one that still holds state (a partly drained bucket)
-   * forgets its debt, so such evictions are counted and reported to listeners.
+   * An in-memory store with a hard cap on keys per rule state space (a rule's name, key
+   * dimensions and limit), so a policy with R limit rules holds at most R × maximumKeys keys. When
+   * the cap is reached idle keys go first, then the least busy of a few sampled keys; dropping one
+   * that still holds state (a partly drained bucket) forgets its debt, so such evictions are
+   * counted and reported to listeners.
    *
    * @param maximumKeys the cap, at least 1
    * @return a new store
