@@ -52,8 +52,8 @@ import org.jspecify.annotations.Nullable;
  * boundary. Keep the servers' clocks synchronised (NTP keeps skew in milliseconds).
  *
  * <p><b>Expired rows</b> (a full bucket, a window over, no permit held) equal fresh ones and are
- * reaped: every {@linkplain Builder#reapEvery(int) n-th} decision deletes the expired rows among
- * the next {@linkplain Builder#reapBatch(int) few} keys after a random key, so the work per call
+ * reaped: every n-th decision deletes the expired rows among
+ * the next few keys after a random key, so the work per call
  * is bounded and the table stays close to the number of live keys.
  *
  * <p><b>Concurrency permits</b> carry a lease (default 5 minutes): the permits of a server that
