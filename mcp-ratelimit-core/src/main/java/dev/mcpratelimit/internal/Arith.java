@@ -1,7 +1,7 @@
 package dev.mcpratelimit.internal;
 
 /** Saturating arithmetic: time and cost sums clamp at the long range instead of wrapping. */
-public final class Arith {
+final class Arith {
   private Arith() {}
 
   /** @return {@code a + b}, clamped to the long range */

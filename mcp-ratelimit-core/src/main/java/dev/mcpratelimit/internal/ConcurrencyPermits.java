@@ -8,7 +8,7 @@ import java.lang.invoke.VarHandle;
 import org.jspecify.annotations.Nullable;
 
 /** A concurrency limit: a count of cost in flight, taken by CAS and given back on refund. */
-public final class ConcurrencyPermits implements Limiter {
+final class ConcurrencyPermits implements Limiter {
   private static final VarHandle IN_FLIGHT;
 
   static {

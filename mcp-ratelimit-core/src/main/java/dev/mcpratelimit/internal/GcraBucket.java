@@ -12,7 +12,7 @@ import org.jspecify.annotations.Nullable;
  * one {@code long}. The bucket is full when {@code tat <= now}; a cost {@code c} conforms when
  * {@code max(tat, now) + c*T - C*T <= now} (T = nanos per token, C = capacity).
  */
-public final class GcraBucket implements Limiter {
+final class GcraBucket implements Limiter {
   private static final VarHandle TAT;
 
   static {

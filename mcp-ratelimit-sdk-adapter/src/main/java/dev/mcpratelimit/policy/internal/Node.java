@@ -6,7 +6,7 @@ import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /** A parsed document value with its position: a map, a list or a scalar. */
-public abstract class Node {
+abstract class Node {
   final int line;
   final int column;
 
