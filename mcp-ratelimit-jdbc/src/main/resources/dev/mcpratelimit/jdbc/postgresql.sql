@@ -189,8 +189,8 @@ $$
 -- server's clock minus the engine's, measured by the caller), it is the engine's time at the
 -- moment this call holds its locks, never earlier than p_now: a caller queued behind a hot row,
 -- or descheduled after reading its clock, is judged when it gets the row.
--- First deletes at most p_reap rows expired at p_now among those following p_reap_from (a random
--- key), skipping rows other calls hold: bounded work, done before this call takes its locks.
+-- Then deletes at most p_reap expired rows among those following p_reap_from (a random key),
+-- skipping rows other calls hold: bounded work, and no waiting after this call took its locks.
 CREATE OR REPLACE FUNCTION mcp_ratelimit_acquire(
   p_now bigint, p_offset bigint, p_keys bytea[], p_spaces bigint[], p_kinds int[], p_costs bigint[],
   p_p1 bigint[], p_p2 bigint[], p_p3 bigint[], p_waits bigint[], p_reap int, p_reap_from bytea)
@@ -205,45 +205,23 @@ DECLARE
   i int;
   v_now bigint := p_now;
   na bigint[]; nb bigint[]; nc bigint[]; ne bigint[]; nd boolean[];
-  oa bigint[]; ob bigint[]; oc bigint[]; oe bigint[];
-  lg bigint[];
 BEGIN
-  -- The reaping sweep first, before this call holds any row a decision needs: it deletes only rows
-  -- already expired at p_now (never later than the time decided at) and skips locked ones, so it
-  -- neither waits nor lengthens the time the decision's rows stay locked.
-  IF p_reap > 0 THEN
-    DELETE FROM mcp_ratelimit_state d WHERE d.k IN (
-      SELECT y.k FROM mcp_ratelimit_state y
-      WHERE y.k = ANY (ARRAY(
-          SELECT x.k FROM (SELECT t.k, t.expires_at FROM mcp_ratelimit_state t WHERE t.k >= p_reap_from
-            ORDER BY t.k LIMIT p_reap) x
-          WHERE x.expires_at < p_now))
-        AND y.expires_at < p_now
-      FOR UPDATE SKIP LOCKED);
-  END IF;
-  -- Lock every row (in the order given), reading its state in the same statement.
   FOR i IN 1 .. n LOOP
     LOOP -- lock the row, creating it first if absent (and again if a reaper deleted it meanwhile)
-      SELECT t.a, t.b, t.c, t.log, t.expires_at INTO r FROM mcp_ratelimit_state t WHERE t.k = p_keys[i] FOR UPDATE;
+      PERFORM 1 FROM mcp_ratelimit_state t WHERE t.k = p_keys[i] FOR UPDATE;
       EXIT WHEN FOUND;
       INSERT INTO mcp_ratelimit_state (k, space, a, b, c, log, expires_at)
         VALUES (p_keys[i], p_spaces[i], -9223372036854775808, 0, 0, NULL, p_now) ON CONFLICT (k) DO NOTHING;
     END LOOP;
-    oa[i] := r.a; ob[i] := r.b; oc[i] := r.c; oe[i] := r.expires_at;
   END LOOP;
   IF p_offset IS NOT NULL THEN
     v_now := GREATEST(p_now, mcp_ratelimit_sat(floor(extract(epoch FROM clock_timestamp()) * 1000000000) - p_offset));
   END IF;
   res := ARRAY[v_now];
   FOR i IN 1 .. n LOOP
-    IF p_kinds[i] = 3 OR p_kinds[i] = 5 THEN -- a log (not kept in an array): read again, the row is locked
-      SELECT t.log INTO r FROM mcp_ratelimit_state t WHERE t.k = p_keys[i];
-      lg := r.log;
-    ELSE
-      lg := NULL;
-    END IF;
+    SELECT t.a, t.b, t.c, t.log, t.expires_at INTO r FROM mcp_ratelimit_state t WHERE t.k = p_keys[i];
     s := mcp_ratelimit_step(p_kinds[i], p_costs[i], p_p1[i], p_p2[i], p_p3[i], p_waits[i], v_now,
-      oa[i], ob[i], oc[i], lg, oe[i]);
+      r.a, r.b, r.c, r.log, r.expires_at);
     res := res || ARRAY[CASE WHEN s.granted THEN 1 ELSE 0 END, s.remaining, s.retry, s.reset, s.wait]::bigint[];
     na[i] := s.a; nb[i] := s.b; nc[i] := s.c; ne[i] := s.expires_at; nd[i] := s.dirty;
     all_ok := all_ok AND s.granted;
@@ -260,6 +238,16 @@ BEGIN
         UPDATE mcp_ratelimit_state SET a = na[i], b = nb[i], c = nc[i], expires_at = ne[i] WHERE k = p_keys[i];
       END IF;
     END LOOP;
+  END IF;
+  IF p_reap > 0 THEN
+    DELETE FROM mcp_ratelimit_state d WHERE d.k IN (
+      SELECT y.k FROM mcp_ratelimit_state y
+      WHERE y.k = ANY (ARRAY(
+          SELECT x.k FROM (SELECT t.k, t.expires_at FROM mcp_ratelimit_state t WHERE t.k >= p_reap_from
+            ORDER BY t.k LIMIT p_reap) x
+          WHERE x.expires_at < v_now))
+        AND y.expires_at < v_now
+      FOR UPDATE SKIP LOCKED);
   END IF;
   RETURN res;
 END
