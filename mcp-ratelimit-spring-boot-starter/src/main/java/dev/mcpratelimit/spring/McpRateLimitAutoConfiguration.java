@@ -7,6 +7,7 @@ import dev.mcpratelimit.mcp.McpRateLimiting;
 import dev.mcpratelimit.micrometer.RateLimitMetrics;
 import dev.mcpratelimit.policy.PolicyFile;
 import dev.mcpratelimit.policy.PolicyReloader;
+import dev.mcpratelimit.jdbc.JdbcLimiterStore;
 import dev.mcpratelimit.redis.RedisLimiterStore;
 import dev.mcpratelimit.spi.LimiterStore;
 import dev.mcpratelimit.spring.internal.PolicyResources;
@@ -19,6 +20,7 @@ import io.modelcontextprotocol.server.McpServerFeatures;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Set;
+import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.ai.mcp.customizer.McpAsyncServerCustomizer;
@@ -47,7 +49,8 @@ import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactor
 @AutoConfiguration(afterName = {
     "org.springframework.ai.mcp.server.common.autoconfigure.McpServerAutoConfiguration",
     "org.springframework.ai.mcp.server.common.autoconfigure.McpServerStatelessAutoConfiguration",
-    "org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration"})
+    "org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration",
+    "org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration"})
 @ConditionalOnClass(McpServerFeatures.class)
 @ConditionalOnProperty(prefix = "mcp.ratelimit", name = "enabled", havingValue = "true", matchIfMissing = true)
 @EnableConfigurationProperties(McpRateLimitProperties.class)
@@ -87,13 +90,22 @@ public class McpRateLimitAutoConfiguration {
   }
 
   /**
+   * With {@code mcp.ratelimit.store=memory}, or unset: the in-memory store, except that when the
+   * property is unset and the policy file has a {@code store:} section, that section's store
+   * (opened through the {@code StoreProvider} on the class path; closed with the context).
+   *
+   * @param props settings
+   * @param policy the policy file
    * @param clock the clock
-   * @return the in-memory store
+   * @return the in-memory store, or the policy file's
    */
   @Bean
   @ConditionalOnMissingBean
   @ConditionalOnProperty(prefix = "mcp.ratelimit", name = "store", havingValue = "memory", matchIfMissing = true)
-  LimiterStore mcpRateLimitMemoryStore(Clock clock) {
+  LimiterStore mcpRateLimitMemoryStore(McpRateLimitProperties props, PolicyFile policy, Clock clock) {
+    if (props.getStore() == null && policy.store() != null) {
+      return policy.store().open();
+    }
     return LimiterStore.inMemory(1_000_000, clock);
   }
 
@@ -224,6 +236,31 @@ public class McpRateLimitAutoConfiguration {
         b.clock(clock);
       }
       return b.build();
+    }
+  }
+
+  /** {@code mcp.ratelimit.store=file}: the store in the SQLite file at {@code mcp.ratelimit.file}. */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(name = {"dev.mcpratelimit.jdbc.JdbcLimiterStore", "org.sqlite.SQLiteDataSource"})
+  @ConditionalOnProperty(prefix = "mcp.ratelimit", name = "store", havingValue = "file")
+  static class FileStore {
+    @Bean
+    @ConditionalOnMissingBean(LimiterStore.class)
+    LimiterStore mcpRateLimitFileStore(McpRateLimitProperties props, Clock clock) {
+      return JdbcLimiterStore.fileBuilder(Path.of(props.getFile())).clock(clock).build();
+    }
+  }
+
+  /** {@code mcp.ratelimit.store=jdbc}: the store in the database of the application's {@code DataSource}. */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(name = {"dev.mcpratelimit.jdbc.JdbcLimiterStore", "javax.sql.DataSource"})
+  @ConditionalOnProperty(prefix = "mcp.ratelimit", name = "store", havingValue = "jdbc")
+  static class JdbcStore {
+    @Bean
+    @ConditionalOnMissingBean(LimiterStore.class)
+    @ConditionalOnBean(DataSource.class)
+    LimiterStore mcpRateLimitJdbcStore(DataSource dataSource, Clock clock) {
+      return JdbcLimiterStore.builder(dataSource).clock(clock).build();
     }
   }
 }

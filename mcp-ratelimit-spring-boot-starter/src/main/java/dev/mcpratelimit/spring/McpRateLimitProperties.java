@@ -2,6 +2,7 @@ package dev.mcpratelimit.spring;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /** Settings of the MCP rate-limiting starter, under {@code mcp.ratelimit}. */
@@ -12,7 +13,11 @@ public class McpRateLimitProperties {
     /** In this process (Caffeine): per instance, lost on restart. */
     MEMORY,
     /** In Redis, through the application's Spring Data Redis Lettuce connection factory: shared by every instance. */
-    REDIS
+    REDIS,
+    /** In an SQLite file ({@code mcp.ratelimit.file}, needs mcp-ratelimit-jdbc and sqlite-jdbc): survives restarts. */
+    FILE,
+    /** In the database of the application's {@code DataSource} bean (PostgreSQL or SQLite, needs mcp-ratelimit-jdbc). */
+    JDBC
   }
 
   /** Whether to rate-limit the MCP server at all. */
@@ -24,8 +29,15 @@ public class McpRateLimitProperties {
   /** Whether a policy file on the file system is reloaded when it changes (a file with mistakes is not applied). */
   private boolean reload = true;
 
-  /** Where counters are kept. */
-  private Store store = Store.MEMORY;
+  /**
+   * Where counters are kept. When unset, the policy file's own store section (store: { file: ... }
+   * or store: { jdbc: ... }) is used if it has one, else memory; a LimiterStore bean of the
+   * application wins over both.
+   */
+  private @Nullable Store store;
+
+  /** The SQLite file of the file store (with mcp.ratelimit.store=file), created if absent. */
+  private String file = "ratelimit.db";
 
   private final Identity identity = new Identity();
 
@@ -61,14 +73,24 @@ public class McpRateLimitProperties {
     this.reload = reload;
   }
 
-  /** @return the store */
-  public Store getStore() {
+  /** @return the store, {@code null} when unset (the policy file's store section, else memory) */
+  public @Nullable Store getStore() {
     return store;
   }
 
   /** @param store the store */
-  public void setStore(Store store) {
+  public void setStore(@Nullable Store store) {
     this.store = store;
+  }
+
+  /** @return the SQLite file of the file store */
+  public String getFile() {
+    return file;
+  }
+
+  /** @param file the SQLite file of the file store */
+  public void setFile(String file) {
+    this.file = file;
   }
 
   /** @return identity settings */
