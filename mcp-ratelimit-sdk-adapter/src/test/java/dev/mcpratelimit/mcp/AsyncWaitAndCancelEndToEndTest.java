@@ -209,7 +209,12 @@ class AsyncWaitAndCancelEndToEndTest {
 
     callA.dispose(); // what a client does; SDK 2.1.0 sends nothing for it (see the class comment)
     eventually(() -> hangCancels.get() == 1, "the valve interrupts A's request thread, cancelling A's handler");
-    eventually(() -> stuckThreads.getInterruptedThreadsCount() == 1, "the container interrupted A's request thread");
+    if (McpToolFilters.available()) {
+      // SDK 2.1 carries nothing for a disposed call, so only the container's interrupt can have
+      // cancelled A; on SDK 2.0 the client's closed stream may cancel it first, and either way
+      // the check that matters follows: the cancel freed A's permit
+      eventually(() -> stuckThreads.getInterruptedThreadsCount() == 1, "the container interrupted A's request thread");
+    }
 
     McpSchema.CallToolResult callB = alice.callTool(call("work")).block(NETWORK);
     assertFalse(callB.isError(), () -> "granted, not a concurrency denial: the cancel freed A's permit: " + callB);
