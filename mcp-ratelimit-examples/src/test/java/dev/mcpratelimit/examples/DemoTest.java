@@ -51,7 +51,9 @@ class DemoTest {
     assertTrue(out.contains("Recorded " + events.size() + " calls to " + trace), out);
     assertEquals(44, events.stream().filter(e -> "issue burst".equals(e.rule())).count(), "the 44 burst denials");
     assertEquals(3, events.stream().filter(e -> e.target().equals("create_issue") && "granted".equals(e.decision())).count());
-    assertEquals(1, events.stream().filter(e -> e.target().equals("delete_repository")).count());
+    // bob calls the tool hidden from him, ada (an admin) sees and calls it
+    assertEquals(2, events.stream().filter(e -> e.target().equals("delete_repository")).count());
+    assertEquals(1, events.stream().filter(e -> e.target().equals("delete_repository") && "granted".equals(e.decision())).count());
     assertEquals(3, cell(out, "acme", "alice", "create_issue", "-", 1), "the runaway loop opened 3 issues");
     assertEquals(44, cell(out, "acme", "alice", "create_issue", "issue burst", 2));
     assertEquals(1, cell(out, "acme", "bob", "delete_repository", "hidden", 2), "hidden from a non-admin");
