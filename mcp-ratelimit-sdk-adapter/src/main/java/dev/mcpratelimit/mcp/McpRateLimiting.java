@@ -309,6 +309,84 @@ public final class McpRateLimiting {
     return out;
   }
 
+  // ------------------------------------------------------------------ resources and prompts, stateless
+
+  /**
+   * @param spec a stateless resource; identity comes from the transport context only; denials
+   *     are {@link McpError}s
+   * @return the same resource, rate-limited
+   */
+  public McpStatelessServerFeatures.SyncResourceSpecification wrap(McpStatelessServerFeatures.SyncResourceSpecification spec) {
+    var handler = spec.readHandler();
+    names.saw(CallContext.Method.RESOURCES_READ, spec.resource().uri());
+    return new McpStatelessServerFeatures.SyncResourceSpecification(spec.resource(), (ctx, req) -> callSyncOther(
+        context(CallContext.Method.RESOURCES_READ, req.uri(), Map.of(), null, null, ctx),
+        () -> handler.apply(ctx, req)));
+  }
+
+  /**
+   * @param spec a stateless async resource
+   * @return the same resource, rate-limited without blocking
+   */
+  public McpStatelessServerFeatures.AsyncResourceSpecification wrap(McpStatelessServerFeatures.AsyncResourceSpecification spec) {
+    var handler = spec.readHandler();
+    names.saw(CallContext.Method.RESOURCES_READ, spec.resource().uri());
+    return new McpStatelessServerFeatures.AsyncResourceSpecification(spec.resource(), (ctx, req) -> Mono.defer(() -> callAsyncOther(
+        context(CallContext.Method.RESOURCES_READ, req.uri(), Map.of(), null, null, ctx),
+        () -> handler.apply(ctx, req))));
+  }
+
+  /**
+   * @param spec a stateless resource template; the target is the concrete URI read
+   * @return the same template, rate-limited
+   */
+  public McpStatelessServerFeatures.SyncResourceTemplateSpecification wrap(
+      McpStatelessServerFeatures.SyncResourceTemplateSpecification spec) {
+    var handler = spec.readHandler();
+    names.saw(CallContext.Method.RESOURCES_READ, spec.resourceTemplate().uriTemplate());
+    return new McpStatelessServerFeatures.SyncResourceTemplateSpecification(spec.resourceTemplate(), (ctx, req) -> callSyncOther(
+        context(CallContext.Method.RESOURCES_READ, req.uri(), Map.of(), null, null, ctx),
+        () -> handler.apply(ctx, req)));
+  }
+
+  /**
+   * @param spec a stateless async resource template
+   * @return the same template, rate-limited without blocking
+   */
+  public McpStatelessServerFeatures.AsyncResourceTemplateSpecification wrap(
+      McpStatelessServerFeatures.AsyncResourceTemplateSpecification spec) {
+    var handler = spec.readHandler();
+    names.saw(CallContext.Method.RESOURCES_READ, spec.resourceTemplate().uriTemplate());
+    return new McpStatelessServerFeatures.AsyncResourceTemplateSpecification(spec.resourceTemplate(),
+        (ctx, req) -> Mono.defer(() -> callAsyncOther(
+            context(CallContext.Method.RESOURCES_READ, req.uri(), Map.of(), null, null, ctx),
+            () -> handler.apply(ctx, req))));
+  }
+
+  /**
+   * @param spec a stateless prompt; denials are {@link McpError}s
+   * @return the same prompt, rate-limited
+   */
+  public McpStatelessServerFeatures.SyncPromptSpecification wrap(McpStatelessServerFeatures.SyncPromptSpecification spec) {
+    var handler = spec.promptHandler();
+    names.saw(CallContext.Method.PROMPTS_GET, spec.prompt().name());
+    return new McpStatelessServerFeatures.SyncPromptSpecification(spec.prompt(), (ctx, req) -> callSyncOther(
+        context(CallContext.Method.PROMPTS_GET, req.name(), req.arguments(), null, null, ctx),
+        () -> handler.apply(ctx, req)));
+  }
+
+  /**
+   * @param spec a stateless async prompt
+   * @return the same prompt, rate-limited without blocking
+   */
+  public McpStatelessServerFeatures.AsyncPromptSpecification wrap(McpStatelessServerFeatures.AsyncPromptSpecification spec) {
+    var handler = spec.promptHandler();
+    names.saw(CallContext.Method.PROMPTS_GET, spec.prompt().name());
+    return new McpStatelessServerFeatures.AsyncPromptSpecification(spec.prompt(), (ctx, req) -> Mono.defer(() -> callAsyncOther(
+        context(CallContext.Method.PROMPTS_GET, req.name(), req.arguments(), null, null, ctx),
+        () -> handler.apply(ctx, req))));
+  }
+
   /**
    * Whether the current policy hides a tool: hidden tools stay registered and a direct call is
    * denied; {@link McpToolFilters} (MCP SDK 2.1 and later) also removes them from {@code tools/list}.

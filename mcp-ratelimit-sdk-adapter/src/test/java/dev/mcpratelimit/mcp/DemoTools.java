@@ -100,6 +100,36 @@ final class DemoTools {
     return l;
   }
 
+  /** URI of the demo resource. */
+  static final String RESOURCE = "docs://readme";
+  /** URI template of the demo resource template. */
+  static final String TEMPLATE = "docs://pages/{name}";
+  /** Name of the demo prompt. */
+  static final String PROMPT = "greet";
+
+  static McpStatelessServerFeatures.SyncResourceSpecification statelessResource(AtomicInteger handlerCalls) {
+    return new McpStatelessServerFeatures.SyncResourceSpecification(
+        McpSchema.Resource.builder().uri(RESOURCE).name("readme").build(), (ctx, req) -> read(req.uri(), handlerCalls));
+  }
+
+  static McpStatelessServerFeatures.SyncResourceTemplateSpecification statelessTemplate(AtomicInteger handlerCalls) {
+    return new McpStatelessServerFeatures.SyncResourceTemplateSpecification(
+        new McpSchema.ResourceTemplate(TEMPLATE, "page", null, null, null), (ctx, req) -> read(req.uri(), handlerCalls));
+  }
+
+  static McpStatelessServerFeatures.SyncPromptSpecification statelessPrompt(AtomicInteger handlerCalls) {
+    return new McpStatelessServerFeatures.SyncPromptSpecification(new McpSchema.Prompt(PROMPT, "greets", List.of()), (ctx, req) -> {
+      handlerCalls.incrementAndGet();
+      return new McpSchema.GetPromptResult("greeting",
+          List.of(new McpSchema.PromptMessage(McpSchema.Role.USER, new McpSchema.TextContent("hello"))));
+    });
+  }
+
+  private static McpSchema.ReadResourceResult read(String uri, AtomicInteger handlerCalls) {
+    handlerCalls.incrementAndGet();
+    return new McpSchema.ReadResourceResult(List.of(new McpSchema.TextResourceContents(uri, "text/plain", "text of " + uri)));
+  }
+
   /** The control tools, sync; never rate-limited (not wrapped). */
   static List<McpServerFeatures.SyncToolSpecification> syncControlTools(FakeClock clock, AtomicInteger handlerCalls, CallerLog callers) {
     return List.of(

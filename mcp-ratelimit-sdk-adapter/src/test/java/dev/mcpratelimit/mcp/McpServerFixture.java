@@ -36,7 +36,8 @@ import reactor.core.scheduler.Schedulers;
 /**
  * A real MCP server (sync, async or stateless) over Streamable HTTP in embedded Tomcat on a free
  * localhost port, with the rate-limited {@link DemoTools} (or, through {@link Hooks}, tools of a
- * scenario's own), and real SDK clients, sync and async, connecting to it.
+ * scenario's own; the stateless server also has the demo resource, template and prompt), and real
+ * SDK clients, sync and async, connecting to it.
  */
 final class McpServerFixture implements ScenarioFixture {
   enum Kind { SYNC, ASYNC, STATELESS }
@@ -102,8 +103,11 @@ final class McpServerFixture implements ScenarioFixture {
       HttpServletStatelessServerTransport t = HttpServletStatelessServerTransport.builder()
           .messageEndpoint("/mcp").contextExtractor(identity).build();
       var b = McpServer.sync(t).serverInfo("fixture", "1")
-          .capabilities(McpSchema.ServerCapabilities.builder().tools(true).build())
-          .tools(limits.wrapStatelessSyncTools(DemoTools.statelessTools(handlerCalls)));
+          .capabilities(McpSchema.ServerCapabilities.builder().tools(true).resources(false, false).prompts(false).build())
+          .tools(limits.wrapStatelessSyncTools(DemoTools.statelessTools(handlerCalls)))
+          .resources(limits.wrap(DemoTools.statelessResource(handlerCalls)))
+          .resourceTemplates(limits.wrap(DemoTools.statelessTemplate(handlerCalls)))
+          .prompts(limits.wrap(DemoTools.statelessPrompt(handlerCalls)));
       if (McpToolFilters.available()) { // SDK 2.1+; the suite also runs on 2.0 (mcp-ratelimit-sdk20-tests)
         b.addToolFilter(McpToolFilters.sync(limits));
       }

@@ -6,8 +6,6 @@ import io.modelcontextprotocol.server.McpServerFeatures;
 import io.modelcontextprotocol.server.McpStatelessServerFeatures;
 import java.util.ArrayList;
 import java.util.List;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.util.ClassUtils;
@@ -29,8 +27,6 @@ public final class SpecificationPostProcessor implements BeanPostProcessor {
       && ClassUtils.isPresent("org.springframework.ai.mcp.customizer.McpSyncServerCustomizer",
           SpecificationPostProcessor.class.getClassLoader());
 
-  private static final Logger LOG = LoggerFactory.getLogger(SpecificationPostProcessor.class);
-
   private final ObjectProvider<McpRateLimiting> limits;
 
   /** @param limits the rate limiting, looked up when the first specification list is created */
@@ -48,24 +44,10 @@ public final class SpecificationPostProcessor implements BeanPostProcessor {
       }
       return out;
     }
-    if (bean instanceof List<?> list && !list.isEmpty() && statelessNonTools(list)) {
-      LOG.warn("Bean '{}' holds stateless MCP resource or prompt specifications; mcp-ratelimit limits "
-          + "stateless tools only, so these are NOT rate-limited", beanName);
-    }
     if (FILTERS) {
       return ToolFilterCustomizers.decorate(bean, limits);
     }
     return bean;
-  }
-
-  private static boolean statelessNonTools(List<?> list) {
-    Object o = list.get(0);
-    return o instanceof McpStatelessServerFeatures.SyncResourceSpecification
-        || o instanceof McpStatelessServerFeatures.AsyncResourceSpecification
-        || o instanceof McpStatelessServerFeatures.SyncResourceTemplateSpecification
-        || o instanceof McpStatelessServerFeatures.AsyncResourceTemplateSpecification
-        || o instanceof McpStatelessServerFeatures.SyncPromptSpecification
-        || o instanceof McpStatelessServerFeatures.AsyncPromptSpecification;
   }
 
   private static boolean allSpecifications(List<?> list) {
@@ -87,7 +69,13 @@ public final class SpecificationPostProcessor implements BeanPostProcessor {
         || o instanceof McpServerFeatures.SyncPromptSpecification
         || o instanceof McpServerFeatures.AsyncPromptSpecification
         || o instanceof McpStatelessServerFeatures.SyncToolSpecification
-        || o instanceof McpStatelessServerFeatures.AsyncToolSpecification;
+        || o instanceof McpStatelessServerFeatures.AsyncToolSpecification
+        || o instanceof McpStatelessServerFeatures.SyncResourceSpecification
+        || o instanceof McpStatelessServerFeatures.AsyncResourceSpecification
+        || o instanceof McpStatelessServerFeatures.SyncResourceTemplateSpecification
+        || o instanceof McpStatelessServerFeatures.AsyncResourceTemplateSpecification
+        || o instanceof McpStatelessServerFeatures.SyncPromptSpecification
+        || o instanceof McpStatelessServerFeatures.AsyncPromptSpecification;
   }
 
   private static Object wrap(McpRateLimiting l, Object o) {
@@ -109,8 +97,20 @@ public final class SpecificationPostProcessor implements BeanPostProcessor {
       return l.wrap(s);
     } else if (o instanceof McpStatelessServerFeatures.SyncToolSpecification s) {
       return l.wrap(s);
+    } else if (o instanceof McpStatelessServerFeatures.AsyncToolSpecification s) {
+      return l.wrap(s);
+    } else if (o instanceof McpStatelessServerFeatures.SyncResourceSpecification s) {
+      return l.wrap(s);
+    } else if (o instanceof McpStatelessServerFeatures.AsyncResourceSpecification s) {
+      return l.wrap(s);
+    } else if (o instanceof McpStatelessServerFeatures.SyncResourceTemplateSpecification s) {
+      return l.wrap(s);
+    } else if (o instanceof McpStatelessServerFeatures.AsyncResourceTemplateSpecification s) {
+      return l.wrap(s);
+    } else if (o instanceof McpStatelessServerFeatures.SyncPromptSpecification s) {
+      return l.wrap(s);
     } else {
-      return l.wrap((McpStatelessServerFeatures.AsyncToolSpecification) o);
+      return l.wrap((McpStatelessServerFeatures.AsyncPromptSpecification) o);
     }
   }
 }
