@@ -161,21 +161,22 @@ public class McpRateLimitAutoConfiguration {
   }
 
   /**
-   * Reloads a policy file that lives on the file system when it changes.
+   * Reloads a policy file that lives on the file system when it changes: its rules and its
+   * {@code defaults.denial} mode.
    *
    * @param props settings
    * @param loader resolves the location
-   * @param limiter the limiter
+   * @param limits the MCP rate limiting (and through it the limiter) the file is applied to
    * @return the reloader (closed with the context), or a no-op holder
    * @throws IOException if the directory cannot be watched
    */
   @Bean(destroyMethod = "close")
   @ConditionalOnProperty(prefix = "mcp.ratelimit", name = "reload", havingValue = "true", matchIfMissing = true)
   @Conditional(PolicyOnFileSystem.class)
-  PolicyReloader mcpRateLimitPolicyReloader(McpRateLimitProperties props, ResourceLoader loader, RateLimiter limiter)
+  PolicyReloader mcpRateLimitPolicyReloader(McpRateLimitProperties props, ResourceLoader loader, McpRateLimiting limits)
       throws IOException {
     Path file = PolicyResources.file(loader, props.getPolicy());
-    PolicyReloader r = new PolicyReloader(limiter, file == null ? Path.of(props.getPolicy()) : file,
+    PolicyReloader r = new PolicyReloader(limits, file == null ? Path.of(props.getPolicy()) : file,
         e -> LOG.warn("Rate-limit policy {} not reloaded, the running one stays: {}", props.getPolicy(), e.getMessage()));
     return r.watch();
   }

@@ -1,8 +1,10 @@
 package dev.mcpratelimit.spring;
 
+import dev.mcpratelimit.mcp.McpRateLimiting;
 import dev.mcpratelimit.spring.internal.DefaultIdentityResolver;
+import dev.mcpratelimit.spring.internal.HiddenToolsStatelessTransport;
 import dev.mcpratelimit.spring.internal.IdentityContextExtractor;
-import io.modelcontextprotocol.json.jackson3.JacksonMcpJsonMapper;
+import dev.mcpratelimit.spring.internal.IdentityTransports;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.ai.mcp.server.common.autoconfigure.McpServerAutoConfiguration;
@@ -13,6 +15,7 @@ import org.springframework.ai.mcp.server.common.autoconfigure.properties.McpServ
 import org.springframework.ai.mcp.server.webmvc.transport.WebMvcSseServerTransportProvider;
 import org.springframework.ai.mcp.server.webmvc.transport.WebMvcStatelessServerTransport;
 import org.springframework.ai.mcp.server.webmvc.transport.WebMvcStreamableServerTransportProvider;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -23,6 +26,8 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Lazy;
+import org.springframework.context.annotation.Primary;
 import org.springframework.web.servlet.function.RouterFunction;
 import org.springframework.web.servlet.function.ServerResponse;
 import tools.jackson.databind.json.JsonMapper;
@@ -33,7 +38,9 @@ import tools.jackson.databind.json.JsonMapper;
  * itself, before Spring AI's (which back off: they are {@code @ConditionalOnMissingBean}), built
  * exactly as Spring AI 2.0 builds them from the same {@code spring.ai.mcp.server.*} properties,
  * plus an {@link IdentityContextExtractor} over the {@link McpRateLimitIdentityResolver} bean.
- * An application that defines its own transport bean keeps it (and sets its own extractor).
+ * An application that defines its own transport bean keeps it (and sets its own extractor). For
+ * stateless servers it also leaves hidden tools out of {@code tools/list}
+ * ({@link HiddenToolsStatelessTransport}).
  */
 @AutoConfiguration(beforeName = {
     "org.springframework.ai.mcp.server.webmvc.autoconfigure.McpServerStreamableHttpWebMvcAutoConfiguration",
@@ -74,39 +81,53 @@ public class McpRateLimitWebMvcAutoConfiguration {
     return new IdentityContextExtractor(resolver);
   }
 
+  /**
+   * @param jsonMapper Spring AI's MCP JSON mapper
+   * @param extractor the identity extractor
+   * @return what builds the transports below, each with the extractor
+   */
+  @Bean
+  @Lazy
+  @ConditionalOnMissingBean
+  IdentityTransports mcpRateLimitTransports(@Qualifier("mcpServerJsonMapper") JsonMapper jsonMapper,
+      IdentityContextExtractor extractor) {
+    return new IdentityTransports(jsonMapper, extractor);
+  }
+
   /** Streamable HTTP ({@code spring.ai.mcp.server.protocol=STREAMABLE}). */
   @Configuration(proxyBeanMethods = false)
   @Conditional({McpServerStdioDisabledCondition.class, McpServerAutoConfiguration.EnabledStreamableServerCondition.class})
   static class Streamable {
     @Bean
     @ConditionalOnMissingBean
-    WebMvcStreamableServerTransportProvider webMvcStreamableServerTransportProvider(
-        @Qualifier("mcpServerJsonMapper") JsonMapper jsonMapper, McpServerStreamableHttpProperties p,
-        IdentityContextExtractor extractor) {
-      return WebMvcStreamableServerTransportProvider.builder()
-          .jsonMapper(new JacksonMcpJsonMapper(jsonMapper))
-          .mcpEndpoint(p.getMcpEndpoint())
-          .keepAliveInterval(p.getKeepAliveInterval())
-          .disallowDelete(p.isDisallowDelete())
-          .contextExtractor(extractor)
-          .build();
+    WebMvcStreamableServerTransportProvider webMvcStreamableServerTransportProvider(IdentityTransports transports,
+        McpServerStreamableHttpProperties p) {
+      return transports.streamable(p);
     }
   }
 
-  /** Stateless Streamable HTTP ({@code spring.ai.mcp.server.protocol=STATELESS}). */
+  /**
+   * Stateless Streamable HTTP ({@code spring.ai.mcp.server.protocol=STATELESS}). Spring AI builds
+   * stateless servers with no customizer, so the hidden-tool filter sits in the transport the
+   * server is given: {@link HiddenToolsStatelessTransport}, the primary
+   * {@code McpStatelessServerTransport}, over the WebMVC one (this module's or the application's).
+   */
   @Configuration(proxyBeanMethods = false)
   @Conditional({McpServerStdioDisabledCondition.class, McpServerStatelessAutoConfiguration.EnabledStatelessServerCondition.class})
   static class Stateless {
     @Bean
     @ConditionalOnMissingBean
-    WebMvcStatelessServerTransport webMvcStatelessServerTransport(
-        @Qualifier("mcpServerJsonMapper") JsonMapper jsonMapper, McpServerStreamableHttpProperties p,
-        IdentityContextExtractor extractor) {
-      return WebMvcStatelessServerTransport.builder()
-          .jsonMapper(new JacksonMcpJsonMapper(jsonMapper))
-          .messageEndpoint(p.getMcpEndpoint())
-          .contextExtractor(extractor)
-          .build();
+    WebMvcStatelessServerTransport webMvcStatelessServerTransport(IdentityTransports transports,
+        McpServerStreamableHttpProperties p) {
+      return transports.stateless(p);
+    }
+
+    @Bean
+    @Primary
+    @ConditionalOnMissingBean(HiddenToolsStatelessTransport.class)
+    HiddenToolsStatelessTransport mcpRateLimitStatelessTransport(WebMvcStatelessServerTransport transport,
+        ObjectProvider<McpRateLimiting> limits) {
+      return new HiddenToolsStatelessTransport(transport, limits);
     }
   }
 
@@ -120,17 +141,8 @@ public class McpRateLimitWebMvcAutoConfiguration {
   static class Sse {
     @Bean
     @ConditionalOnMissingBean
-    WebMvcSseServerTransportProvider webMvcSseServerTransportProvider(
-        @Qualifier("mcpServerJsonMapper") JsonMapper jsonMapper, McpServerSseProperties p,
-        IdentityContextExtractor extractor) {
-      return WebMvcSseServerTransportProvider.builder()
-          .jsonMapper(new JacksonMcpJsonMapper(jsonMapper))
-          .baseUrl(p.getBaseUrl())
-          .sseEndpoint(p.getSseEndpoint())
-          .messageEndpoint(p.getSseMessageEndpoint())
-          .keepAliveInterval(p.getKeepAliveInterval())
-          .contextExtractor(extractor)
-          .build();
+    WebMvcSseServerTransportProvider webMvcSseServerTransportProvider(IdentityTransports transports, McpServerSseProperties p) {
+      return transports.sse(p);
     }
 
     @Bean

@@ -3,6 +3,7 @@ package dev.mcpratelimit.spring;
 import static dev.mcpratelimit.spring.McpClients.call;
 import static dev.mcpratelimit.spring.McpClients.structured;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,6 +12,7 @@ import io.modelcontextprotocol.client.McpSyncClient;
 import io.modelcontextprotocol.spec.McpError;
 import io.modelcontextprotocol.spec.McpSchema;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -18,7 +20,9 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 
 /**
  * The same application as a stateless Spring AI server: tools, the annotated resource, resource
- * template and prompt (stateless specification beans) limited per principal, with no sessions.
+ * template and prompt (stateless specification beans) limited per principal, with no sessions;
+ * hidden tools left out of {@code tools/list} though Spring AI builds stateless servers with no
+ * customizer (the starter's stateless transport filters the listing).
  */
 @SpringBootTest(classes = TestMcpApp.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
     properties = "spring.ai.mcp.server.protocol=STATELESS")
@@ -40,6 +44,19 @@ class StatelessServerTest {
       assertEquals("issue burst", structured(denied).get("rule"));
       assertEquals(3, ((Number) structured(denied).get("limit")).intValue());
       assertNotEquals(Boolean.TRUE, call(bob, "create_issue", Map.of("title", "b")).isError(), "bob's own budget");
+    }
+  }
+
+  @Test
+  void hiddenToolsAreLeftOutOfTheListAndDeniedWhenCalled() {
+    try (McpClients clients = new McpClients()) {
+      McpSyncClient alice = clients.connect(port, "alice");
+      List<String> names = alice.listTools().tools().stream().map(McpSchema.Tool::name).toList();
+      assertTrue(names.containsAll(List.of("create_issue", "echo")), names.toString());
+      assertFalse(names.contains("delete_repository"), "hidden by the policy: " + names);
+      McpSchema.CallToolResult r = call(alice, "delete_repository", Map.of("name", "prod"));
+      assertEquals(Boolean.TRUE, r.isError());
+      assertEquals("hidden", structured(r).get("error"));
     }
   }
 

@@ -1,8 +1,8 @@
 package dev.mcpratelimit.spring;
 
 import static dev.mcpratelimit.spring.McpClients.call;
+import static dev.mcpratelimit.spring.McpClients.fourthIssueDenied;
 import static dev.mcpratelimit.spring.McpClients.structured;
-import static dev.mcpratelimit.spring.McpClients.text;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -59,27 +59,7 @@ class StreamableServerTest {
   @Test
   void theFourthCallInAThreePerMinuteWindowIsDeniedWithTheFullStructuredDenial() {
     McpSyncClient alice = clients.connect(port, "alice");
-    for (int i = 1; i <= 3; i++) {
-      McpSchema.CallToolResult ok = call(alice, "create_issue", Map.of("title", "t" + i));
-      assertNotEquals(Boolean.TRUE, ok.isError(), ok.toString());
-      assertTrue(text(ok).contains("opened t" + i), text(ok));
-    }
-    McpSchema.CallToolResult denied = call(alice, "create_issue", Map.of("title", "t4"));
-    assertEquals(Boolean.TRUE, denied.isError());
-    assertTrue(text(denied).startsWith("Rate limit exceeded: Slow down — max 3 issues per minute"), text(denied));
-    Map<String, Object> s = structured(denied);
-    assertEquals("rate_limited", s.get("error"));
-    assertEquals("issue burst", s.get("rule"));
-    assertEquals(List.of("user"), s.get("scope"));
-    assertEquals(3, ((Number) s.get("limit")).intValue());
-    assertEquals("PT1M", s.get("window"));
-    assertEquals(0, ((Number) s.get("remaining")).intValue());
-    assertEquals(1, ((Number) s.get("cost")).intValue());
-    long retryMs = ((Number) s.get("retryAfterMs")).longValue();
-    assertTrue(retryMs > 0 && retryMs <= 60_000, s.toString());
-    assertEquals((retryMs + 999) / 1000, ((Number) s.get("retryAfterSeconds")).longValue());
-    assertTrue(s.containsKey("resetAt") && s.containsKey("policy") && s.containsKey("ratelimit"), s.toString());
-
+    long retryMs = fourthIssueDenied(alice);
     TestMcpApp.CLOCK.advance(Duration.ofMillis(retryMs));
     assertNotEquals(Boolean.TRUE, call(alice, "create_issue", Map.of("title", "t5")).isError(), "the window moved on");
   }
