@@ -147,10 +147,8 @@ public final class Engine implements RateLimiter {
     }
     LimiterStore.Ticket shadowTicket = ev.shadow() == null ? null : acquireShadow(ev);
     List<Decision.Denied> shadowDenials = ev.shadowDenials();
-    if (shadowDenials != null && hasListener) {
-      for (Decision.Denied d : shadowDenials) {
-        listener.onShadowDenied(call, d);
-      }
+    if (shadowDenials != null) {
+      shadowDenied(call, shadowDenials);
     }
     return granted(call, Grant.of(ticket, shadowTicket, delay, shadowDenials, hasListener ? listener : null));
   }
@@ -191,6 +189,14 @@ public final class Engine implements RateLimiter {
       }
     }
     return t;
+  }
+
+  private void shadowDenied(CallContext call, List<Decision.Denied> wouldBe) {
+    if (hasListener) {
+      for (Decision.Denied d : wouldBe) {
+        listener.onShadowDenied(call, d);
+      }
+    }
   }
 
   private void storeError(RuntimeException e) {
