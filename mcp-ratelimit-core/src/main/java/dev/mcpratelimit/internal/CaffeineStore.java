@@ -5,18 +5,14 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.RemovalCause;
 import dev.mcpratelimit.Clock;
-import dev.mcpratelimit.Decision;
 import dev.mcpratelimit.LimitSpec;
 import dev.mcpratelimit.Limiter;
 import dev.mcpratelimit.Probe;
 import dev.mcpratelimit.spi.Batch;
 import dev.mcpratelimit.spi.LimiterStore;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.Iterator;
-import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
@@ -510,10 +506,12 @@ public final class CaffeineStore implements LimiterStore {
   private record Hold(PermitSpace space, Object key, Limiter limiter) {}
 
   /**
-   * The costs of one granted batch; the ticket is itself the engine's {@link Decision.Granted}
-   * when nothing else needs saying, so a typical grant allocates this one object.
+   * The costs of one granted batch. The ticket is a {@link Settlement}, so when nothing else needs
+   * saying the engine hands it to the caller as the call's grant ({@link Grant#of}): a typical
+   * grant allocates this one object. As a {@link Ticket} (inside an engine {@link Grant}) it is
+   * settled by the engine, exactly once, as the SPI promises.
    */
-  abstract static sealed class InMemoryTicket implements Ticket, Decision.Granted {
+  abstract static sealed class InMemoryTicket extends Settlement implements Ticket {
     /** The ticket of what {@code taken} holds: the compact form when it fits. */
     static InMemoryTicket of(Clock clock, Taken taken) {
       return Small.fits(taken) ? new Small(clock, taken) : new Large(clock, taken);
@@ -538,9 +536,6 @@ public final class CaffeineStore implements LimiterStore {
       }
     }
 
-    /** @return whether this call settled the ticket (the first settle wins) */
-    abstract boolean settle();
-
     abstract void giveBack(boolean permitsOnly);
 
     @Override
@@ -553,63 +548,30 @@ public final class CaffeineStore implements LimiterStore {
       giveBack(true);
     }
 
-    // ---- as the engine's Granted decision (used when there is no delay and no shadow rule)
-
     @Override
-    public final long delayNanos() {
-      return 0;
+    final void keep() {
+      giveBack(true);
     }
 
     @Override
-    public final List<Decision.Denied> shadowDenials() {
-      return List.of();
-    }
-
-    @Override
-    public final void commit() {
-      if (settle()) {
-        releasePermits();
-      }
-    }
-
-    @Override
-    public final void release() {
-      if (settle()) {
-        refund();
-      }
-    }
-
-    @Override
-    public final String toString() {
-      return "Granted{settled=" + isSettled() + '}';
+    final void giveBack() {
+      giveBack(false);
     }
   }
 
   /**
-   * At most three entries, each cost an {@code int}: 64 bytes with compressed references. The
-   * settled flag is the sign bit of the first cost (costs are never negative), so it takes no
-   * field of its own.
+   * At most three entries, each cost below 2^21, packed in one {@code long}: 64 bytes with
+   * compressed references, the settled flag of {@link Settlement} included.
    */
   static final class Small extends InMemoryTicket {
-    private static final VarHandle C0;
-    private static final int SETTLED = Integer.MIN_VALUE;
-
-    static {
-      try {
-        C0 = MethodHandles.lookup().findVarHandle(Small.class, "c0", int.class);
-      } catch (ReflectiveOperationException e) {
-        throw new ExceptionInInitializerError(e);
-      }
-    }
+    static final int COST_BITS = 21;
+    static final long MAX_COST = (1L << COST_BITS) - 1;
 
     private final Clock clock;
     private final @Nullable Object e0;
     private final @Nullable Object e1;
     private final @Nullable Object e2;
-    @SuppressWarnings("unused") // accessed through C0: the first cost, and the settled bit
-    private volatile int c0;
-    private final int c1;
-    private final int c2;
+    private final long costs; // three costs of COST_BITS each, the first in the low bits
     private final long f0; // the time each entry's cost is counted from
     private final long f1;
     private final long f2;
@@ -619,7 +581,7 @@ public final class CaffeineStore implements LimiterStore {
         return false;
       }
       for (int i = 0; i < t.size; i++) {
-        if (t.costs[i] > Integer.MAX_VALUE) {
+        if (t.costs[i] > MAX_COST) {
           return false;
         }
       }
@@ -632,55 +594,32 @@ public final class CaffeineStore implements LimiterStore {
       e0 = n > 0 ? t.entries[0] : null;
       e1 = n > 1 ? t.entries[1] : null;
       e2 = n > 2 ? t.entries[2] : null;
-      C0.setRelease(this, n > 0 ? (int) t.costs[0] : 0);
-      c1 = n > 1 ? (int) t.costs[1] : 0;
-      c2 = n > 2 ? (int) t.costs[2] : 0;
+      long c = 0;
+      for (int i = n - 1; i >= 0; i--) {
+        c = (c << COST_BITS) | t.costs[i];
+      }
+      costs = c;
       f0 = n > 0 ? t.froms[0] : 0;
       f1 = n > 1 ? t.froms[1] : 0;
       f2 = n > 2 ? t.froms[2] : 0;
     }
 
-    @Override
-    boolean settle() {
-      for (; ; ) {
-        int c = (int) C0.getVolatile(this);
-        if ((c & SETTLED) != 0) {
-          return false;
-        }
-        if (C0.compareAndSet(this, c, c | SETTLED)) {
-          return true;
-        }
-      }
+    /** @param i 0, 1 or 2 @return that entry's cost */
+    long cost(int i) {
+      return (costs >>> (i * COST_BITS)) & MAX_COST;
     }
 
     @Override
     void giveBack(boolean permitsOnly) {
-      give(clock, e0, (int) C0.getVolatile(this) & ~SETTLED, f0, permitsOnly);
-      give(clock, e1, c1, f1, permitsOnly);
-      give(clock, e2, c2, f2, permitsOnly);
-    }
-
-    @Override
-    public boolean isSettled() {
-      return ((int) C0.getVolatile(this) & SETTLED) != 0;
+      give(clock, e0, cost(0), f0, permitsOnly);
+      give(clock, e1, cost(1), f1, permitsOnly);
+      give(clock, e2, cost(2), f2, permitsOnly);
     }
   }
 
   /** Any number of entries, any costs. */
   static final class Large extends InMemoryTicket {
-    private static final VarHandle SETTLED;
-
-    static {
-      try {
-        SETTLED = MethodHandles.lookup().findVarHandle(Large.class, "settled", boolean.class);
-      } catch (ReflectiveOperationException e) {
-        throw new ExceptionInInitializerError(e);
-      }
-    }
-
     private final Clock clock;
-    @SuppressWarnings("unused") // accessed through SETTLED
-    private volatile boolean settled;
     private final Object[] entries;
     private final long[] costs;
     private final long[] froms;
@@ -693,18 +632,8 @@ public final class CaffeineStore implements LimiterStore {
     }
 
     @Override
-    boolean settle() {
-      return SETTLED.compareAndSet(this, false, true);
-    }
-
-    @Override
     void giveBack(boolean permitsOnly) {
       giveBack(clock, entries, costs, froms, entries.length, permitsOnly);
-    }
-
-    @Override
-    public boolean isSettled() {
-      return settled;
     }
   }
 }

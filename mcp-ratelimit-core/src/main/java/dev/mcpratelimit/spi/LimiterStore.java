@@ -91,14 +91,36 @@ public interface LimiterStore extends AutoCloseable {
   default void close() {}
 
   /**
-   * Costs taken by one granted batch. Thread-safe; the engine calls at most one of its methods,
-   * once.
+   * Costs taken by one granted batch, settled at most once.
+   *
+   * <p><b>Who settles.</b> The engine, on the caller's behalf: the caller settles the call's
+   * {@link dev.mcpratelimit.Decision.Granted grant} ({@link dev.mcpratelimit.Reservation#commit()
+   * commit} when the call ran, {@link dev.mcpratelimit.Reservation#release() release} when it did
+   * not), and the grant settles the tickets behind it: commit as {@link #releasePermits()}, release
+   * as {@link #refund()}.
+   *
+   * <p><b>At most once.</b> The engine calls at most one of the two methods of a ticket, at most
+   * once. A caller's second commit or release, or a commit racing a release on another thread, is
+   * absorbed by the grant's one compare-and-set (the first settle wins; every later one does
+   * nothing), so a store needs no guard of its own. A grant that is never settled settles nothing:
+   * its costs stay taken, and its concurrency permits come back only when the store's lease on them
+   * ends (as for a server that crashed mid-call).
+   *
+   * <p><b>Threads.</b> A ticket may be settled on any thread, long after {@link #acquire}, while
+   * other batches of the same store are acquired and settled: it must hold what it needs (the
+   * batch is reused once {@code acquire} returns) and be safe to settle from a thread other than
+   * the one that acquired it.
+   *
+   * <p><b>Failures.</b> Either method may throw when the store cannot settle now (a timeout). The
+   * engine reports the exception to the listeners' {@link dev.mcpratelimit.RateLimitListener#onStoreError
+   * onStoreError} and never to the caller, whose call has already run; a refund that failed is
+   * not given back.
    */
   interface Ticket {
-    /** Gives back every cost (refund), including concurrency permits. */
+    /** Gives back every cost (refund), including concurrency permits: the call did not happen. */
     void refund();
 
-    /** Keeps the costs and frees only the concurrency permits. */
+    /** Keeps the costs and frees only the concurrency permits: the call happened. */
     void releasePermits();
   }
 

@@ -20,24 +20,24 @@ class DenialMessageTest {
   void tokenBucketNamesTheBurstAndItsRefill() {
     LimitSpec spec = LimitSpec.tokenBucket(30, 10, Duration.ofSeconds(1));
     assertEquals("Used the burst of 30 per user, which refills over 3 seconds (rule 'reads')",
-        Engine.describe(rule("reads", spec), spec, 1));
+        DenialMessages.describe(rule("reads", spec), spec, 1));
   }
 
   @Test
   void windowsSayPerHourNotPerOneHour() {
     LimitSpec hour = LimitSpec.fixedWindow(5, WindowUnit.HOUR);
     assertEquals("Limit of 5 per hour per user reached (rule 'issues')",
-        Engine.describe(rule("issues", hour), hour, 1));
+        DenialMessages.describe(rule("issues", hour), hour, 1));
     LimitSpec tenMinutes = LimitSpec.slidingWindow(100, Duration.ofMinutes(10));
     assertEquals("Limit of 100 per 10 minutes per user reached (rule 'q')",
-        Engine.describe(rule("q", tenMinutes), tenMinutes, 1));
+        DenialMessages.describe(rule("q", tenMinutes), tenMinutes, 1));
   }
 
   @Test
   void concurrencyAndOversizedCostDenialsReadAsPlainSentences() {
     LimitSpec one = LimitSpec.concurrency(1);
-    assertEquals("At most 1 call at a time per user (rule 'db')", Engine.describe(rule("db", one), one, 1));
+    assertEquals("At most 1 call at a time per user (rule 'db')", DenialMessages.describe(rule("db", one), one, 1));
     LimitSpec day = LimitSpec.fixedWindow(1000, WindowUnit.DAY);
-    assertEquals("Cost 5000 exceeds the limit of 1000 of rule 'spend'", Engine.describe(rule("spend", day), day, 5000));
+    assertEquals("Cost 5000 exceeds the limit of 1000 of rule 'spend'", DenialMessages.describe(rule("spend", day), day, 5000));
   }
 }

@@ -2,6 +2,7 @@ package dev.mcpratelimit.policy;
 
 import dev.mcpratelimit.LimitSpec;
 import dev.mcpratelimit.Rule;
+import dev.mcpratelimit.internal.format.Durations;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -70,7 +71,7 @@ public final class PolicyCli {
           String.join("+", r.key().dimensions()),
           r.cost().toString(),
           r.mode().name().toLowerCase(java.util.Locale.ROOT),
-          r.maxWait().isZero() ? "-" : r.maxWait().toString().substring(2).toLowerCase(java.util.Locale.ROOT),
+          r.maxWait().isZero() ? "-" : Durations.compact(r.maxWait()),
           r.onMissingIdentity().name().toLowerCase(java.util.Locale.ROOT)});
     }
     int[] w = new int[rows.get(0).length];
@@ -110,16 +111,12 @@ public final class PolicyCli {
       return r.conditions().size() + " condition" + (r.conditions().size() == 1 ? "" : "s") + ": " + r.conditions();
     }
     if (spec instanceof LimitSpec.TokenBucket tb) {
-      return "token bucket " + tb.capacity() + ", refill " + tb.refillTokens() + "/" + human(tb.refillPeriod());
+      return "token bucket " + tb.capacity() + ", refill " + tb.refillTokens() + "/" + Durations.compact(tb.refillPeriod());
     } else if (spec instanceof LimitSpec.SlidingWindow sw) {
-      return (sw.exact() ? "exact " : "") + "sliding " + sw.limit() + "/" + human(sw.window());
+      return (sw.exact() ? "exact " : "") + "sliding " + sw.limit() + "/" + Durations.compact(sw.window());
     } else if (spec instanceof LimitSpec.FixedWindow fw) {
       return fw.limit() + "/" + fw.unit().name().toLowerCase(java.util.Locale.ROOT) + " (calendar, " + fw.zone() + ")";
     }
     return "concurrency " + spec.limit();
-  }
-
-  private static String human(java.time.Duration d) {
-    return d.toString().substring(2).toLowerCase(java.util.Locale.ROOT);
   }
 }

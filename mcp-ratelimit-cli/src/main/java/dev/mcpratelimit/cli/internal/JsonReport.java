@@ -1,5 +1,6 @@
 package dev.mcpratelimit.cli.internal;
 
+import dev.mcpratelimit.internal.format.Durations;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -101,6 +102,6 @@ public final class JsonReport {
   }
 
   private static Object ms(long nanos) {
-    return nanos < 0 ? "none" : (Object) ((nanos + 999_999) / 1_000_000);
+    return nanos < 0 ? "none" : (Object) Durations.ceilMillis(nanos);
   }
 }

@@ -2,6 +2,7 @@ package dev.mcpratelimit.mcp.internal;
 
 import dev.mcpratelimit.Decision;
 import dev.mcpratelimit.DenialReason;
+import dev.mcpratelimit.internal.format.Durations;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -42,13 +43,13 @@ public final class Denials {
   /** @return the retry time rounded up to milliseconds, or null when unknown */
   public static @Nullable Long retryAfterMillis(Decision.Denied d) {
     long n = d.retryAfterNanos();
-    return n < 0 ? null : (n + 999_999) / 1_000_000;
+    return n < 0 ? null : Durations.ceilMillis(n);
   }
 
   /** @return the retry time rounded up to seconds, or null when unknown */
   public static @Nullable Long retryAfterSeconds(Decision.Denied d) {
     long n = d.retryAfterNanos();
-    return n < 0 ? null : (n + 999_999_999) / 1_000_000_000;
+    return n < 0 ? null : Durations.ceilSeconds(n);
   }
 
   /** IETF RateLimit-Policy item: {@code "name";q=5;w=3600}. */
@@ -61,7 +62,7 @@ public final class Denials {
     sb.append(quoted(d.rule())).append(";q=").append(limit.longValue());
     Duration w = d.window();
     if (w != null) {
-      sb.append(";w=").append(Math.max(1, (w.toNanos() + 999_999_999) / 1_000_000_000));
+      sb.append(";w=").append(Math.max(1, Durations.ceilSeconds(w)));
     }
     return sb.toString();
   }
