@@ -822,38 +822,14 @@ public final class McpRateLimiting {
       Objects.requireNonNull(name, "callerAttribute name");
       Objects.requireNonNull(value, "callerAttribute value");
       if (name.isBlank()) {
-        throw new IllegalArgumentException("callerAttribute name must not be blank, but was \"" + printable(name) + "\"");
+        throw new IllegalArgumentException("callerAttribute name must not be blank, but was \"" + CallerValues.printable(name) + "\"");
       }
-      if (value.isEmpty()) {
-        throw new IllegalArgumentException("callerAttribute " + printable(name) + " must not be empty");
-      }
-      if (value.length() > IdentityExtractor.MAX_VALUE_LENGTH) {
-        throw new IllegalArgumentException("callerAttribute " + printable(name) + " must be at most "
-            + IdentityExtractor.MAX_VALUE_LENGTH + " characters, but was " + value.length());
-      }
-      for (int i = 0; i < value.length(); i++) {
-        if (Character.isISOControl(value.charAt(i))) {
-          throw new IllegalArgumentException("callerAttribute " + printable(name)
-              + " must not contain control characters, but has U+" + String.format("%04X", (int) value.charAt(i))
-              + " at index " + i);
-        }
+      String problem = CallerValues.problem(value);
+      if (problem != null) {
+        throw new IllegalArgumentException("callerAttribute " + CallerValues.printable(name) + " " + problem);
       }
       callerAttributes.put(name, value);
       return this;
-    }
-
-    /** Escapes control characters so an error message stays on one line. */
-    private static String printable(String s) {
-      StringBuilder b = new StringBuilder(s.length());
-      for (int i = 0; i < s.length(); i++) {
-        char c = s.charAt(i);
-        if (Character.isISOControl(c)) {
-          b.append(String.format("\\u%04X", (int) c));
-        } else {
-          b.append(c);
-        }
-      }
-      return b.toString();
     }
 
     /** @return the middleware */
