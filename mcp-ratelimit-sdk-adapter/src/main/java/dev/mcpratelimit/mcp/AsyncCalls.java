@@ -23,19 +23,22 @@ final class AsyncCalls {
   private final Scheduler scheduler;
   private final Settlement settlement;
   private final DenialResponses denials;
+  /** A tool's denial and its refund test, made once rather than per call. */
+  private final Function<Decision.Denied, Mono<McpSchema.CallToolResult>> toolDenied;
+  private final Predicate<McpSchema.CallToolResult> toolRefunds;
 
   AsyncCalls(RateLimiter limiter, Scheduler scheduler, Settlement settlement, DenialResponses denials) {
     this.limiter = limiter;
     this.scheduler = scheduler;
     this.settlement = settlement;
     this.denials = denials;
+    this.toolDenied = denied -> denials.asError(denied) ? Mono.error(denials.error(denied)) : Mono.just(denials.result(denied));
+    this.toolRefunds = settlement::refunds;
   }
 
   /** A tool call: a denial is a result or an error, per the denial mode. */
   Mono<McpSchema.CallToolResult> tool(CallContext call, Supplier<Mono<McpSchema.CallToolResult>> handler) {
-    return run(call, handler,
-        denied -> denials.asError(denied) ? Mono.error(denials.error(denied)) : Mono.just(denials.result(denied)),
-        settlement::refunds);
+    return run(call, handler, toolDenied, toolRefunds);
   }
 
   /** A resource read or prompt get: a denial is an error. */

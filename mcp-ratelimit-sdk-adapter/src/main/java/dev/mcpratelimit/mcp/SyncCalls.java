@@ -18,16 +18,21 @@ final class SyncCalls {
   private final RateLimiter limiter;
   private final Settlement settlement;
   private final DenialResponses denials;
+  /** A tool's denial and its refund test, made once rather than per call. */
+  private final Function<Decision.Denied, McpSchema.CallToolResult> toolDenied;
+  private final Predicate<McpSchema.CallToolResult> toolRefunds;
 
   SyncCalls(RateLimiter limiter, Settlement settlement, DenialResponses denials) {
     this.limiter = limiter;
     this.settlement = settlement;
     this.denials = denials;
+    this.toolDenied = denials::toolResultOrThrow;
+    this.toolRefunds = settlement::refunds;
   }
 
   /** A tool call: a denial is a result or an error, per the denial mode. */
   McpSchema.CallToolResult tool(CallContext call, Supplier<McpSchema.CallToolResult> handler) {
-    return run(call, handler, denials::toolResultOrThrow, settlement::refunds);
+    return run(call, handler, toolDenied, toolRefunds);
   }
 
   /** A resource read or prompt get: a denial is thrown as an error. */
