@@ -20,8 +20,10 @@ import java.util.Objects;
  * sent; otherwise a caller can spoof another tenant and spend its budget. The principal comes from
  * the servlet container's authentication and is trusted as far as that is.
  *
- * <p>Values longer than {@value #MAX_VALUE_LENGTH} characters or containing control characters
- * are ignored (treated as absent), so a hostile client cannot create huge or log-breaking keys.
+ * <p>Values that are empty, longer than {@value #MAX_VALUE_LENGTH} characters or contain control
+ * characters are ignored (treated as absent), so a hostile client cannot create huge or
+ * log-breaking keys: the rules {@link McpRateLimiting.Builder#callerAttribute} applies to
+ * configured values.
  * Immutable and thread-safe.
  *
  * <pre>{@code
@@ -32,7 +34,7 @@ import java.util.Objects;
  */
 public final class IdentityExtractor implements McpTransportContextExtractor<HttpServletRequest> {
   /** Longest identity value accepted. */
-  public static final int MAX_VALUE_LENGTH = 256;
+  public static final int MAX_VALUE_LENGTH = CallerValues.MAX_LENGTH;
 
   private final boolean principal;
   private final Map<String, String> headers;
@@ -61,31 +63,19 @@ public final class IdentityExtractor implements McpTransportContextExtractor<Htt
   Map<String, String> attributes(HttpServletRequest request) {
     Map<String, String> values = new HashMap<>(4);
     for (Map.Entry<String, String> h : headers.entrySet()) {
-      String v = clean(request.getHeader(h.getKey()));
+      String v = CallerValues.clean(request.getHeader(h.getKey()));
       if (v != null) {
         values.put(h.getValue(), v);
       }
     }
     if (principal) {
       Principal p = request.getUserPrincipal();
-      String name = p == null ? null : clean(p.getName());
+      String name = p == null ? null : CallerValues.clean(p.getName());
       if (name != null) {
         values.put(CallContext.USER, name); // the authenticated principal wins over any header
       }
     }
     return values;
-  }
-
-  static @org.jspecify.annotations.Nullable String clean(@org.jspecify.annotations.Nullable String v) {
-    if (v == null || v.isEmpty() || v.length() > MAX_VALUE_LENGTH) {
-      return null;
-    }
-    for (int i = 0; i < v.length(); i++) {
-      if (Character.isISOControl(v.charAt(i))) {
-        return null;
-      }
-    }
-    return v;
   }
 
   /** Builds an {@link IdentityExtractor}. Not thread-safe. */

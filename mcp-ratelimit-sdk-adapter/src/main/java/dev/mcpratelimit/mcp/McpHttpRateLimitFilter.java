@@ -121,10 +121,10 @@ public final class McpHttpRateLimitFilter implements Filter {
     }
     HttpServletRequest forward = http;
     String id = null;
-    String sessionId = IdentityExtractor.clean(http.getHeader(SESSION_HEADER));
+    String sessionId = CallerValues.clean(http.getHeader(SESSION_HEADER));
     String target;
     if ("POST".equals(http.getMethod())) {
-      String method = IdentityExtractor.clean(http.getHeader(METHOD_HEADER));
+      String method = CallerValues.clean(http.getHeader(METHOD_HEADER));
       if (peekBytes > 0 && method == null && isJson(http)) {
         JsonRpcPeek.Result p = JsonRpcPeek.peek(http, peekBytes);
         forward = p.request();
@@ -147,7 +147,7 @@ public final class McpHttpRateLimitFilter implements Filter {
       }
     }
     b.session(sessionId);
-    b.attribute(ADDRESS, IdentityExtractor.clean(http.getRemoteAddr()));
+    b.attribute(ADDRESS, CallerValues.clean(http.getRemoteAddr()));
     Map<String, Object> args = new LinkedHashMap<>(4);
     args.put("method", target);
     String name = mcpName(http.getHeader(NAME_HEADER));
@@ -197,7 +197,7 @@ public final class McpHttpRateLimitFilter implements Filter {
         return null;
       }
     }
-    return IdentityExtractor.clean(v);
+    return CallerValues.clean(v);
   }
 
   private void deny(HttpServletResponse out, Decision.Denied d, @Nullable String id) throws IOException {

@@ -6,28 +6,21 @@ import dev.mcpratelimit.Decision;
 import dev.mcpratelimit.KeyResolver;
 import dev.mcpratelimit.RateLimitPolicy;
 import dev.mcpratelimit.RateLimiter;
-import dev.mcpratelimit.mcp.internal.Denials;
 import dev.mcpratelimit.mcp.internal.LogListener;
 import dev.mcpratelimit.mcp.internal.NameCheck;
 import dev.mcpratelimit.policy.PolicyFile;
 import dev.mcpratelimit.policy.Problem;
-import dev.mcpratelimit.mcp.internal.RateLimitedError;
 import io.modelcontextprotocol.common.McpTransportContext;
 import io.modelcontextprotocol.server.McpServerFeatures;
 import io.modelcontextprotocol.server.McpStatelessServerFeatures;
 import io.modelcontextprotocol.spec.McpError;
 import io.modelcontextprotocol.spec.McpSchema;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.function.Function;
-import java.util.function.Predicate;
-import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
-import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 
@@ -66,36 +59,34 @@ import reactor.core.scheduler.Schedulers;
  * denial mode, which {@link #update(PolicyFile)} (and so a policy reloader) replaces.
  */
 public final class McpRateLimiting {
+  // The one type users see, over package-private parts with one job each: Specifications wraps
+  // the SDK's specifications, CallContexts builds each call's context, SyncCalls and AsyncCalls
+  // are the blocking and the Reactor call paths, Settlement commits or refunds a granted call,
+  // DenialResponses renders denials as the SDK's answers, CallerValues holds the identity-value
+  // rules shared with IdentityExtractor.
+
   /** Default JSON-RPC error code of denials: outside the reserved −32768…−32000 range. */
   public static final int DEFAULT_ERROR_CODE = -31029;
 
+  /** Transport-context key under which a map of further identity attributes may be placed. */
+  public static final String ATTRIBUTES = "mcp-ratelimit.attributes";
+
   private final RateLimiter limiter;
-  /** Follows the policy file when one is reloaded through {@link #update(PolicyFile)}. */
-  private volatile DenialMode denialMode;
-  private final int errorCode;
-  private final boolean refundOnException;
-  private final boolean refundOnError;
-  private final Scheduler scheduler;
-  /** Default identity attributes as name, value, name, value…; empty unless configured. */
-  private final String[] callerDefaults;
+  private final DenialResponses denials;
   /** The names wrapped so far, checked against the policy (see {@link #checkNames()}). */
   private final NameCheck names;
+  private final CallContexts contexts;
+  private final Specifications wrapping;
 
   private McpRateLimiting(Builder b) {
     this.limiter = b.limiter != null ? b.limiter
         : RateLimiter.builder(Objects.requireNonNull(b.policy)).listener(new LogListener(Clock.system())).build();
-    this.denialMode = b.denialMode;
-    this.errorCode = b.errorCode;
-    this.refundOnException = b.refundOnException;
-    this.refundOnError = b.refundOnError;
-    this.scheduler = b.scheduler;
+    this.denials = new DenialResponses(b.denialMode, b.errorCode);
     this.names = new NameCheck(b.strictNames);
-    this.callerDefaults = new String[b.callerAttributes.size() * 2];
-    int i = 0;
-    for (Map.Entry<String, String> e : b.callerAttributes.entrySet()) {
-      callerDefaults[i++] = e.getKey();
-      callerDefaults[i++] = e.getValue();
-    }
+    this.contexts = new CallContexts(b.callerAttributes);
+    Settlement settlement = new Settlement(limiter, b.refundOnException, b.refundOnError);
+    this.wrapping = new Specifications(limiter, contexts, new SyncCalls(limiter, settlement, denials),
+        new AsyncCalls(limiter, b.scheduler, settlement, denials), names);
   }
 
   /**
@@ -149,12 +140,12 @@ public final class McpRateLimiting {
   public void update(PolicyFile file) {
     Objects.requireNonNull(file, "file");
     limiter.updatePolicy(file.policy());
-    denialMode = file.denialMode();
+    denials.mode(file.denialMode());
   }
 
   /** @return how tool denials are reported now */
   public DenialMode denialMode() {
-    return denialMode;
+    return denials.mode();
   }
 
   /**
@@ -191,13 +182,7 @@ public final class McpRateLimiting {
    * @return the same tool, rate-limited
    */
   public McpServerFeatures.SyncToolSpecification wrap(McpServerFeatures.SyncToolSpecification spec) {
-    var handler = spec.callHandler();
-    names.saw(CallContext.Method.TOOLS_CALL, spec.tool().name());
-    return new McpServerFeatures.SyncToolSpecification(spec.tool(), (exchange, request) -> {
-      CallContext call = context(CallContext.Method.TOOLS_CALL, spec.tool().name(), request.arguments(),
-          exchange.sessionId(), exchange.getClientInfo(), exchange.transportContext());
-      return callSync(call, () -> handler.apply(exchange, request));
-    });
+    return wrapping.wrap(spec);
   }
 
   /**
@@ -216,12 +201,7 @@ public final class McpRateLimiting {
    * @throws IllegalStateException with strict names, when the policy names an unregistered tool
    */
   public List<McpServerFeatures.SyncToolSpecification> wrapSyncTools(List<McpServerFeatures.SyncToolSpecification> specs) {
-    List<McpServerFeatures.SyncToolSpecification> out = new ArrayList<>(specs.size());
-    for (var s : specs) {
-      out.add(wrap(s));
-    }
-    names.check(limiter.policy(), CallContext.Method.TOOLS_CALL);
-    return out;
+    return wrapping.tools(specs, wrapping::wrap);
   }
 
   // ------------------------------------------------------------------ tools, stateful async
@@ -231,13 +211,7 @@ public final class McpRateLimiting {
    * @return the same tool, rate-limited without blocking
    */
   public McpServerFeatures.AsyncToolSpecification wrap(McpServerFeatures.AsyncToolSpecification spec) {
-    var handler = spec.callHandler();
-    names.saw(CallContext.Method.TOOLS_CALL, spec.tool().name());
-    return new McpServerFeatures.AsyncToolSpecification(spec.tool(), (exchange, request) -> Mono.defer(() -> {
-      CallContext call = context(CallContext.Method.TOOLS_CALL, spec.tool().name(), request.arguments(),
-          exchange.sessionId(), exchange.getClientInfo(), exchange.transportContext());
-      return callAsync(call, () -> handler.apply(exchange, request));
-    }));
+    return wrapping.wrap(spec);
   }
 
   /**
@@ -245,12 +219,7 @@ public final class McpRateLimiting {
    * @return the tools, rate-limited (see {@link #wrapSyncTools})
    */
   public List<McpServerFeatures.AsyncToolSpecification> wrapAsyncTools(List<McpServerFeatures.AsyncToolSpecification> specs) {
-    List<McpServerFeatures.AsyncToolSpecification> out = new ArrayList<>(specs.size());
-    for (var s : specs) {
-      out.add(wrap(s));
-    }
-    names.check(limiter.policy(), CallContext.Method.TOOLS_CALL);
-    return out;
+    return wrapping.tools(specs, wrapping::wrap);
   }
 
   // ------------------------------------------------------------------ tools, stateless
@@ -260,12 +229,7 @@ public final class McpRateLimiting {
    * @return the same tool, rate-limited
    */
   public McpStatelessServerFeatures.SyncToolSpecification wrap(McpStatelessServerFeatures.SyncToolSpecification spec) {
-    var handler = spec.callHandler();
-    names.saw(CallContext.Method.TOOLS_CALL, spec.tool().name());
-    return new McpStatelessServerFeatures.SyncToolSpecification(spec.tool(), (ctx, request) -> {
-      CallContext call = context(CallContext.Method.TOOLS_CALL, spec.tool().name(), request.arguments(), null, null, ctx);
-      return callSync(call, () -> handler.apply(ctx, request));
-    });
+    return wrapping.wrap(spec);
   }
 
   /**
@@ -273,12 +237,7 @@ public final class McpRateLimiting {
    * @return the same tool, rate-limited without blocking
    */
   public McpStatelessServerFeatures.AsyncToolSpecification wrap(McpStatelessServerFeatures.AsyncToolSpecification spec) {
-    var handler = spec.callHandler();
-    names.saw(CallContext.Method.TOOLS_CALL, spec.tool().name());
-    return new McpStatelessServerFeatures.AsyncToolSpecification(spec.tool(), (ctx, request) -> Mono.defer(() -> {
-      CallContext call = context(CallContext.Method.TOOLS_CALL, spec.tool().name(), request.arguments(), null, null, ctx);
-      return callAsync(call, () -> handler.apply(ctx, request));
-    }));
+    return wrapping.wrap(spec);
   }
 
   /**
@@ -287,12 +246,7 @@ public final class McpRateLimiting {
    */
   public List<McpStatelessServerFeatures.SyncToolSpecification> wrapStatelessSyncTools(
       List<McpStatelessServerFeatures.SyncToolSpecification> specs) {
-    List<McpStatelessServerFeatures.SyncToolSpecification> out = new ArrayList<>(specs.size());
-    for (var s : specs) {
-      out.add(wrap(s));
-    }
-    names.check(limiter.policy(), CallContext.Method.TOOLS_CALL);
-    return out;
+    return wrapping.tools(specs, wrapping::wrap);
   }
 
   /**
@@ -301,12 +255,7 @@ public final class McpRateLimiting {
    */
   public List<McpStatelessServerFeatures.AsyncToolSpecification> wrapStatelessAsyncTools(
       List<McpStatelessServerFeatures.AsyncToolSpecification> specs) {
-    List<McpStatelessServerFeatures.AsyncToolSpecification> out = new ArrayList<>(specs.size());
-    for (var s : specs) {
-      out.add(wrap(s));
-    }
-    names.check(limiter.policy(), CallContext.Method.TOOLS_CALL);
-    return out;
+    return wrapping.tools(specs, wrapping::wrap);
   }
 
   // ------------------------------------------------------------------ resources and prompts, stateless
@@ -317,11 +266,7 @@ public final class McpRateLimiting {
    * @return the same resource, rate-limited
    */
   public McpStatelessServerFeatures.SyncResourceSpecification wrap(McpStatelessServerFeatures.SyncResourceSpecification spec) {
-    var handler = spec.readHandler();
-    names.saw(CallContext.Method.RESOURCES_READ, spec.resource().uri());
-    return new McpStatelessServerFeatures.SyncResourceSpecification(spec.resource(), (ctx, req) -> callSyncOther(
-        context(CallContext.Method.RESOURCES_READ, req.uri(), Map.of(), null, null, ctx),
-        () -> handler.apply(ctx, req)));
+    return wrapping.wrap(spec);
   }
 
   /**
@@ -329,11 +274,7 @@ public final class McpRateLimiting {
    * @return the same resource, rate-limited without blocking
    */
   public McpStatelessServerFeatures.AsyncResourceSpecification wrap(McpStatelessServerFeatures.AsyncResourceSpecification spec) {
-    var handler = spec.readHandler();
-    names.saw(CallContext.Method.RESOURCES_READ, spec.resource().uri());
-    return new McpStatelessServerFeatures.AsyncResourceSpecification(spec.resource(), (ctx, req) -> Mono.defer(() -> callAsyncOther(
-        context(CallContext.Method.RESOURCES_READ, req.uri(), Map.of(), null, null, ctx),
-        () -> handler.apply(ctx, req))));
+    return wrapping.wrap(spec);
   }
 
   /**
@@ -342,11 +283,7 @@ public final class McpRateLimiting {
    */
   public McpStatelessServerFeatures.SyncResourceTemplateSpecification wrap(
       McpStatelessServerFeatures.SyncResourceTemplateSpecification spec) {
-    var handler = spec.readHandler();
-    names.saw(CallContext.Method.RESOURCES_READ, spec.resourceTemplate().uriTemplate());
-    return new McpStatelessServerFeatures.SyncResourceTemplateSpecification(spec.resourceTemplate(), (ctx, req) -> callSyncOther(
-        context(CallContext.Method.RESOURCES_READ, req.uri(), Map.of(), null, null, ctx),
-        () -> handler.apply(ctx, req)));
+    return wrapping.wrap(spec);
   }
 
   /**
@@ -355,12 +292,7 @@ public final class McpRateLimiting {
    */
   public McpStatelessServerFeatures.AsyncResourceTemplateSpecification wrap(
       McpStatelessServerFeatures.AsyncResourceTemplateSpecification spec) {
-    var handler = spec.readHandler();
-    names.saw(CallContext.Method.RESOURCES_READ, spec.resourceTemplate().uriTemplate());
-    return new McpStatelessServerFeatures.AsyncResourceTemplateSpecification(spec.resourceTemplate(),
-        (ctx, req) -> Mono.defer(() -> callAsyncOther(
-            context(CallContext.Method.RESOURCES_READ, req.uri(), Map.of(), null, null, ctx),
-            () -> handler.apply(ctx, req))));
+    return wrapping.wrap(spec);
   }
 
   /**
@@ -368,11 +300,7 @@ public final class McpRateLimiting {
    * @return the same prompt, rate-limited
    */
   public McpStatelessServerFeatures.SyncPromptSpecification wrap(McpStatelessServerFeatures.SyncPromptSpecification spec) {
-    var handler = spec.promptHandler();
-    names.saw(CallContext.Method.PROMPTS_GET, spec.prompt().name());
-    return new McpStatelessServerFeatures.SyncPromptSpecification(spec.prompt(), (ctx, req) -> callSyncOther(
-        context(CallContext.Method.PROMPTS_GET, req.name(), req.arguments(), null, null, ctx),
-        () -> handler.apply(ctx, req)));
+    return wrapping.wrap(spec);
   }
 
   /**
@@ -380,11 +308,7 @@ public final class McpRateLimiting {
    * @return the same prompt, rate-limited without blocking
    */
   public McpStatelessServerFeatures.AsyncPromptSpecification wrap(McpStatelessServerFeatures.AsyncPromptSpecification spec) {
-    var handler = spec.promptHandler();
-    names.saw(CallContext.Method.PROMPTS_GET, spec.prompt().name());
-    return new McpStatelessServerFeatures.AsyncPromptSpecification(spec.prompt(), (ctx, req) -> Mono.defer(() -> callAsyncOther(
-        context(CallContext.Method.PROMPTS_GET, req.name(), req.arguments(), null, null, ctx),
-        () -> handler.apply(ctx, req))));
+    return wrapping.wrap(spec);
   }
 
   /**
@@ -414,7 +338,7 @@ public final class McpRateLimiting {
     if (p.isHidden(toolName)) {
       return false;
     }
-    return !p.isHiddenFor(context(CallContext.Method.TOOLS_CALL, toolName, null, null, null, transport));
+    return !p.isHiddenFor(contexts.of(CallContext.Method.TOOLS_CALL, toolName, null, transport));
   }
 
   // ------------------------------------------------------------------ resources and prompts
@@ -424,11 +348,7 @@ public final class McpRateLimiting {
    * @return the same resource, rate-limited
    */
   public McpServerFeatures.SyncResourceSpecification wrap(McpServerFeatures.SyncResourceSpecification spec) {
-    var handler = spec.readHandler();
-    names.saw(CallContext.Method.RESOURCES_READ, spec.resource().uri());
-    return new McpServerFeatures.SyncResourceSpecification(spec.resource(), (ex, req) -> callSyncOther(
-        context(CallContext.Method.RESOURCES_READ, req.uri(), Map.of(), ex.sessionId(), ex.getClientInfo(), ex.transportContext()),
-        () -> handler.apply(ex, req)));
+    return wrapping.wrap(spec);
   }
 
   /**
@@ -436,11 +356,7 @@ public final class McpRateLimiting {
    * @return the same resource, rate-limited without blocking
    */
   public McpServerFeatures.AsyncResourceSpecification wrap(McpServerFeatures.AsyncResourceSpecification spec) {
-    var handler = spec.readHandler();
-    names.saw(CallContext.Method.RESOURCES_READ, spec.resource().uri());
-    return new McpServerFeatures.AsyncResourceSpecification(spec.resource(), (ex, req) -> Mono.defer(() -> callAsyncOther(
-        context(CallContext.Method.RESOURCES_READ, req.uri(), Map.of(), ex.sessionId(), ex.getClientInfo(), ex.transportContext()),
-        () -> handler.apply(ex, req))));
+    return wrapping.wrap(spec);
   }
 
   /**
@@ -448,11 +364,7 @@ public final class McpRateLimiting {
    * @return the same template, rate-limited
    */
   public McpServerFeatures.SyncResourceTemplateSpecification wrap(McpServerFeatures.SyncResourceTemplateSpecification spec) {
-    var handler = spec.readHandler();
-    names.saw(CallContext.Method.RESOURCES_READ, spec.resourceTemplate().uriTemplate());
-    return new McpServerFeatures.SyncResourceTemplateSpecification(spec.resourceTemplate(), (ex, req) -> callSyncOther(
-        context(CallContext.Method.RESOURCES_READ, req.uri(), Map.of(), ex.sessionId(), ex.getClientInfo(), ex.transportContext()),
-        () -> handler.apply(ex, req)));
+    return wrapping.wrap(spec);
   }
 
   /**
@@ -460,11 +372,7 @@ public final class McpRateLimiting {
    * @return the same template, rate-limited without blocking
    */
   public McpServerFeatures.AsyncResourceTemplateSpecification wrap(McpServerFeatures.AsyncResourceTemplateSpecification spec) {
-    var handler = spec.readHandler();
-    names.saw(CallContext.Method.RESOURCES_READ, spec.resourceTemplate().uriTemplate());
-    return new McpServerFeatures.AsyncResourceTemplateSpecification(spec.resourceTemplate(), (ex, req) -> Mono.defer(() -> callAsyncOther(
-        context(CallContext.Method.RESOURCES_READ, req.uri(), Map.of(), ex.sessionId(), ex.getClientInfo(), ex.transportContext()),
-        () -> handler.apply(ex, req))));
+    return wrapping.wrap(spec);
   }
 
   /**
@@ -472,11 +380,7 @@ public final class McpRateLimiting {
    * @return the same prompt, rate-limited
    */
   public McpServerFeatures.SyncPromptSpecification wrap(McpServerFeatures.SyncPromptSpecification spec) {
-    var handler = spec.promptHandler();
-    names.saw(CallContext.Method.PROMPTS_GET, spec.prompt().name());
-    return new McpServerFeatures.SyncPromptSpecification(spec.prompt(), (ex, req) -> callSyncOther(
-        context(CallContext.Method.PROMPTS_GET, req.name(), req.arguments(), ex.sessionId(), ex.getClientInfo(), ex.transportContext()),
-        () -> handler.apply(ex, req)));
+    return wrapping.wrap(spec);
   }
 
   /**
@@ -484,11 +388,7 @@ public final class McpRateLimiting {
    * @return the same prompt, rate-limited without blocking
    */
   public McpServerFeatures.AsyncPromptSpecification wrap(McpServerFeatures.AsyncPromptSpecification spec) {
-    var handler = spec.promptHandler();
-    names.saw(CallContext.Method.PROMPTS_GET, spec.prompt().name());
-    return new McpServerFeatures.AsyncPromptSpecification(spec.prompt(), (ex, req) -> Mono.defer(() -> callAsyncOther(
-        context(CallContext.Method.PROMPTS_GET, req.name(), req.arguments(), ex.sessionId(), ex.getClientInfo(), ex.transportContext()),
-        () -> handler.apply(ex, req))));
+    return wrapping.wrap(spec);
   }
 
   /**
@@ -518,168 +418,7 @@ public final class McpRateLimiting {
     limiter.backoff(scope, value, Clock.toInstant(limiter.clock().nanos()).plus(retryAfter));
   }
 
-  // ------------------------------------------------------------------ the call paths
-
-  private CallContext context(CallContext.Method method, String target, @Nullable Map<String, Object> args,
-      @Nullable String sessionId, McpSchema.@Nullable Implementation client, @Nullable McpTransportContext transport) {
-    CallContext.Builder b = CallContext.of(method, target).arguments(args);
-    for (int i = 0; i < callerDefaults.length; i += 2) {
-      b.attribute(callerDefaults[i], callerDefaults[i + 1]); // defaults first: whatever the transport carries wins
-    }
-    if (transport != null) {
-      copyAttributes(transport, b);
-    }
-    if (sessionId != null) {
-      b.session(sessionId);
-    }
-    if (client != null && client.name() != null) {
-      b.client(client.name());
-    }
-    return b.build();
-  }
-
-  private static final String[] KNOWN = {CallContext.USER, CallContext.TENANT, CallContext.SESSION, CallContext.CLIENT};
-
-  private static void copyAttributes(McpTransportContext transport, CallContext.Builder b) {
-    for (String k : KNOWN) {
-      Object v = transport.get(k);
-      if (v instanceof String s) {
-        b.attribute(k, s);
-      }
-    }
-    Object extra = transport.get(ATTRIBUTES);
-    if (extra instanceof Map<?, ?> m) {
-      for (Map.Entry<?, ?> e : m.entrySet()) {
-        if (e.getKey() instanceof String k && e.getValue() instanceof String v) {
-          b.attribute(k, v);
-        }
-      }
-    }
-  }
-
-  /** Transport-context key under which a map of further identity attributes may be placed. */
-  public static final String ATTRIBUTES = "mcp-ratelimit.attributes";
-
-  private McpSchema.CallToolResult callSync(CallContext call, Supplier<McpSchema.CallToolResult> handler) {
-    return decideSync(call, handler, this::deniedTool, r -> Boolean.TRUE.equals(r.isError()) && refundOnError);
-  }
-
-  private <T> T callSyncOther(CallContext call, Supplier<T> handler) {
-    return decideSync(call, handler, denied -> {
-      throw error(denied);
-    }, r -> false);
-  }
-
-  /**
-   * The blocking path shared by every sync specification: decide (waiting up to the rules' max
-   * wait), answer a denial with {@code onDenied}, else run the handler and settle: refund when it
-   * throws (if configured) or when {@code failed} says its result is a failure, commit otherwise.
-   */
-  private <T> T decideSync(CallContext call, Supplier<T> handler, Function<Decision.Denied, T> onDenied,
-      Predicate<T> failed) {
-    Decision d;
-    try {
-      d = limiter.acquireBlocking(call);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw McpError.builder(errorCode).message("interrupted while waiting for rate-limit capacity").build();
-    }
-    if (d instanceof Decision.Denied denied) {
-      return onDenied.apply(denied);
-    }
-    Decision.Granted g = (Decision.Granted) d;
-    T result;
-    try {
-      result = handler.get();
-    } catch (UpstreamThrottledException u) {
-      g.release();
-      return onDenied.apply(backoff(call, u));
-    } catch (RuntimeException | Error e) {
-      settleFailed(g, refundOnException);
-      throw e;
-    }
-    settleFailed(g, result != null && failed.test(result));
-    return result;
-  }
-
-  private Mono<McpSchema.CallToolResult> callAsync(CallContext call, Supplier<Mono<McpSchema.CallToolResult>> handler) {
-    return decideAsync(call, handler,
-        denied -> asError(denied) ? Mono.error(error(denied)) : Mono.just(result(denied)),
-        r -> Boolean.TRUE.equals(r.isError()) && refundOnError);
-  }
-
-  private <T> Mono<T> callAsyncOther(CallContext call, Supplier<Mono<T>> handler) {
-    return decideAsync(call, handler, denied -> Mono.error(error(denied)), r -> false);
-  }
-
-  /**
-   * The non-blocking path shared by every async specification: waits are scheduled (never a
-   * parked thread), a cancelled call is refunded, a call that completes empty keeps its cost.
-   */
-  private <T> Mono<T> decideAsync(CallContext call, Supplier<Mono<T>> handler,
-      Function<Decision.Denied, Mono<T>> onDenied, Predicate<T> failed) {
-    long startedAt = limiter.clock().nanos();
-    return reserveAsync(call, startedAt).flatMap(d -> {
-      if (d instanceof Decision.Denied denied) {
-        return onDenied.apply(denied);
-      }
-      Decision.Granted g = (Decision.Granted) d;
-      Mono<T> run = Mono.defer(handler);
-      if (g.delayNanos() > 0) {
-        run = Mono.delay(Duration.ofNanos(g.delayNanos()), scheduler).then(run);
-      }
-      return run
-          .doOnNext(r -> settleFailed(g, failed.test(r)))
-          .onErrorResume(UpstreamThrottledException.class, u -> {
-            g.release();
-            return onDenied.apply(backoff(call, u));
-          })
-          .doOnError(e -> settleFailed(g, refundOnException))
-          .doOnCancel(g::release) // a cancelled call did not happen: refund and free permits
-          .doFinally(s -> {
-            if (!g.isSettled()) {
-              g.commit(); // completed empty: keep the cost, free permits
-            }
-          });
-    });
-  }
-
-  /** Acquires without blocking: waits by scheduling, never by parking a thread. */
-  private Mono<Decision> reserveAsync(CallContext call, long startedAt) {
-    return Mono.defer(() -> {
-      Decision d = limiter.reserve(call, startedAt);
-      if (d instanceof Decision.Denied denied && denied.waitable()) {
-        return Mono.delay(Duration.ofNanos(Math.max(1, denied.retryAfterNanos())), scheduler)
-            .then(reserveAsync(call, startedAt));
-      }
-      return Mono.just(d);
-    });
-  }
-
-  private Decision.Denied backoff(CallContext call, UpstreamThrottledException u) {
-    return limiter.backoff(call, u.scope(), u.retryAfter()); // the engine's denial, text and all
-  }
-
-  private static void settleFailed(Decision.Granted g, boolean refund) {
-    if (refund) {
-      g.release();
-    } else {
-      g.commit();
-    }
-  }
-
-  private McpSchema.CallToolResult deniedTool(Decision.Denied denied) {
-    if (asError(denied)) {
-      throw error(denied);
-    }
-    return result(denied);
-  }
-
-  /** Whether a tool denial is answered as a JSON-RPC error (else as a tool result). */
-  private boolean asError(Decision.Denied denied) {
-    return denialMode == DenialMode.ERROR
-        || denialMode == DenialMode.RATE_LIMITED_ERROR && denied.reason() != dev.mcpratelimit.DenialReason.BACKOFF;
-  }
+  // ------------------------------------------------------------------ denials
 
   /**
    * Renders a denial as a tool result: {@code isError=true}, one text content an LLM can act on,
@@ -689,11 +428,7 @@ public final class McpRateLimiting {
    * @return the result
    */
   public McpSchema.CallToolResult result(Decision.Denied denied) {
-    return McpSchema.CallToolResult.builder()
-        .addTextContent(Denials.text(denied))
-        .structuredContent(Denials.structured(denied))
-        .isError(true)
-        .build();
+    return denials.result(denied);
   }
 
   /**
@@ -705,12 +440,7 @@ public final class McpRateLimiting {
    * @return the error
    */
   public McpError error(Decision.Denied denied) {
-    if (denialMode == DenialMode.RATE_LIMITED_ERROR && RateLimitedError.applies(denied)) {
-      return McpError.builder(RateLimitedError.CODE).message(Denials.text(denied))
-          .data(RateLimitedError.data(denied)).build();
-    }
-    return McpError.builder(errorCode).message(Denials.text(denied))
-        .data(Denials.structured(denied)).build();
+    return denials.error(denied);
   }
 
   /** @return {@code code}, when it lies outside the JSON-RPC reserved range (also for the edge filter) */
@@ -822,38 +552,14 @@ public final class McpRateLimiting {
       Objects.requireNonNull(name, "callerAttribute name");
       Objects.requireNonNull(value, "callerAttribute value");
       if (name.isBlank()) {
-        throw new IllegalArgumentException("callerAttribute name must not be blank, but was \"" + printable(name) + "\"");
+        throw new IllegalArgumentException("callerAttribute name must not be blank, but was \"" + CallerValues.printable(name) + "\"");
       }
-      if (value.isEmpty()) {
-        throw new IllegalArgumentException("callerAttribute " + printable(name) + " must not be empty");
-      }
-      if (value.length() > IdentityExtractor.MAX_VALUE_LENGTH) {
-        throw new IllegalArgumentException("callerAttribute " + printable(name) + " must be at most "
-            + IdentityExtractor.MAX_VALUE_LENGTH + " characters, but was " + value.length());
-      }
-      for (int i = 0; i < value.length(); i++) {
-        if (Character.isISOControl(value.charAt(i))) {
-          throw new IllegalArgumentException("callerAttribute " + printable(name)
-              + " must not contain control characters, but has U+" + String.format("%04X", (int) value.charAt(i))
-              + " at index " + i);
-        }
+      String problem = CallerValues.problem(value);
+      if (problem != null) {
+        throw new IllegalArgumentException("callerAttribute " + CallerValues.printable(name) + " " + problem);
       }
       callerAttributes.put(name, value);
       return this;
-    }
-
-    /** Escapes control characters so an error message stays on one line. */
-    private static String printable(String s) {
-      StringBuilder b = new StringBuilder(s.length());
-      for (int i = 0; i < s.length(); i++) {
-        char c = s.charAt(i);
-        if (Character.isISOControl(c)) {
-          b.append(String.format("\\u%04X", (int) c));
-        } else {
-          b.append(c);
-        }
-      }
-      return b.toString();
     }
 
     /** @return the middleware */
