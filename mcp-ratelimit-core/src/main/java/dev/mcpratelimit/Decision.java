@@ -1,5 +1,6 @@
 package dev.mcpratelimit;
 
+import dev.mcpratelimit.spi.Probe;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

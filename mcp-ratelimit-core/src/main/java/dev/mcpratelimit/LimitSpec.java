@@ -16,14 +16,14 @@ import org.jspecify.annotations.Nullable;
  * static factories of this interface.
  */
 public sealed interface LimitSpec
-    permits LimitSpec.TokenBucket, LimitSpec.SlidingWindow, LimitSpec.FixedWindow,
+    permits LimitSpec.TokenBucket, LimitSpec.SlidingWindow, LimitSpec.CalendarWindow,
         LimitSpec.Concurrency {
 
   /** Largest limit of an exact sliding window (its state is one timestamp per unit of limit). */
   long MAX_EXACT_WINDOW_LIMIT = 100_000;
 
   /** Largest limit of a fixed window (its count shares one {@code long} with the window tag). */
-  long MAX_FIXED_WINDOW_LIMIT = (1L << 40) - 1;
+  long MAX_CALENDAR_WINDOW_LIMIT = (1L << 40) - 1;
 
   /** Longest period, window or burst time a spec may span: 2^61 ns, about 73 years. */
   long MAX_SPAN_NANOS = 1L << 61;
@@ -85,28 +85,28 @@ public sealed interface LimitSpec
   }
 
   /**
-   * A calendar-aligned fixed window in UTC: {@code fixedWindow(5, HOUR)} allows 5 from the top of
+   * A calendar-aligned fixed window in UTC: {@code calendarWindow(5, HOUR)} allows 5 from the top of
    * each hour.
    *
-   * @param limit the cost allowed per window, 1 to {@value #MAX_FIXED_WINDOW_LIMIT}
+   * @param limit the cost allowed per window, 1 to {@value #MAX_CALENDAR_WINDOW_LIMIT}
    * @param unit minute, hour or day
    * @return the spec
    */
-  static FixedWindow fixedWindow(long limit, WindowUnit unit) {
-    return new FixedWindow(limit, unit, ZoneOffset.UTC);
+  static CalendarWindow calendarWindow(long limit, WindowUnit unit) {
+    return new CalendarWindow(limit, unit, ZoneOffset.UTC);
   }
 
   /**
    * A calendar-aligned fixed window in the given time zone (windows follow its local midnight
    * and hours, including daylight-saving changes).
    *
-   * @param limit the cost allowed per window, 1 to {@value #MAX_FIXED_WINDOW_LIMIT}
+   * @param limit the cost allowed per window, 1 to {@value #MAX_CALENDAR_WINDOW_LIMIT}
    * @param unit minute, hour or day
    * @param zone the zone whose calendar aligns the windows
    * @return the spec
    */
-  static FixedWindow fixedWindow(long limit, WindowUnit unit, ZoneId zone) {
-    return new FixedWindow(limit, unit, zone);
+  static CalendarWindow calendarWindow(long limit, WindowUnit unit, ZoneId zone) {
+    return new CalendarWindow(limit, unit, zone);
   }
 
   /**
@@ -188,19 +188,19 @@ public sealed interface LimitSpec
   }
 
   /**
-   * See {@link LimitSpec#fixedWindow(long, WindowUnit, ZoneId)}.
+   * See {@link LimitSpec#calendarWindow(long, WindowUnit, ZoneId)}.
    *
    * @param limit the cost allowed per window
    * @param unit the calendar unit
    * @param zone the zone whose calendar aligns the windows
    */
-  record FixedWindow(long limit, WindowUnit unit, ZoneId zone) implements LimitSpec {
+  record CalendarWindow(long limit, WindowUnit unit, ZoneId zone) implements LimitSpec {
     /** Validates the fields. */
-    public FixedWindow {
+    public CalendarWindow {
       Specs.positive("limit", limit);
-      if (limit > MAX_FIXED_WINDOW_LIMIT) {
+      if (limit > MAX_CALENDAR_WINDOW_LIMIT) {
         throw new IllegalArgumentException(
-            "limit of a fixed window must be at most " + MAX_FIXED_WINDOW_LIMIT + ", but was " + limit);
+            "limit of a fixed window must be at most " + MAX_CALENDAR_WINDOW_LIMIT + ", but was " + limit);
       }
       Objects.requireNonNull(unit, "unit");
       Objects.requireNonNull(zone, "zone");

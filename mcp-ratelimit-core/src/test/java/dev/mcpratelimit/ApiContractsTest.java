@@ -361,12 +361,12 @@ class ApiContractsTest {
 
   @Test
   void stateIdentityFollowsNameKeyAndLimitOnly() {
-    Rule a = Rule.builder("r").limit(LimitSpec.fixedWindow(5, WindowUnit.HOUR)).onDeny("x").maxWait(Duration.ofSeconds(1)).build();
-    Rule b = Rule.builder("r").limit(LimitSpec.fixedWindow(5, WindowUnit.HOUR)).onDeny("y").mode(Mode.SHADOW).build();
+    Rule a = Rule.builder("r").limit(LimitSpec.calendarWindow(5, WindowUnit.HOUR)).onDeny("x").maxWait(Duration.ofSeconds(1)).build();
+    Rule b = Rule.builder("r").limit(LimitSpec.calendarWindow(5, WindowUnit.HOUR)).onDeny("y").mode(Mode.SHADOW).build();
     assertEquals(a.stateIdentity(), b.stateIdentity());
-    assertNotEquals(a.stateIdentity(), Rule.builder("r").limit(LimitSpec.fixedWindow(6, WindowUnit.HOUR)).build().stateIdentity());
-    assertNotEquals(a.stateIdentity(), Rule.builder("r").key(KeyResolvers.tenant()).limit(LimitSpec.fixedWindow(5, WindowUnit.HOUR)).build().stateIdentity());
-    assertNotEquals(a.stateIdentity(), Rule.builder("r2").limit(LimitSpec.fixedWindow(5, WindowUnit.HOUR)).build().stateIdentity());
+    assertNotEquals(a.stateIdentity(), Rule.builder("r").limit(LimitSpec.calendarWindow(6, WindowUnit.HOUR)).build().stateIdentity());
+    assertNotEquals(a.stateIdentity(), Rule.builder("r").key(KeyResolvers.tenant()).limit(LimitSpec.calendarWindow(5, WindowUnit.HOUR)).build().stateIdentity());
+    assertNotEquals(a.stateIdentity(), Rule.builder("r2").limit(LimitSpec.calendarWindow(5, WindowUnit.HOUR)).build().stateIdentity());
   }
 
   // ====================================================================== Decision

@@ -9,7 +9,7 @@ import dev.mcpratelimit.DenialReason;
 import dev.mcpratelimit.KeyResolver;
 import dev.mcpratelimit.LimitSpec;
 import dev.mcpratelimit.Mode;
-import dev.mcpratelimit.Probe;
+import dev.mcpratelimit.spi.Probe;
 import dev.mcpratelimit.RateLimitListener;
 import dev.mcpratelimit.RateLimitPolicy;
 import dev.mcpratelimit.RateLimiter;

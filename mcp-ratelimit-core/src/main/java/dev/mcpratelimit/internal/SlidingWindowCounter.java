@@ -1,8 +1,8 @@
 package dev.mcpratelimit.internal;
 
 import dev.mcpratelimit.LimitSpec;
-import dev.mcpratelimit.Limiter;
-import dev.mcpratelimit.Probe;
+import dev.mcpratelimit.spi.LimitState;
+import dev.mcpratelimit.spi.Probe;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import org.jspecify.annotations.Nullable;
@@ -20,7 +20,7 @@ import org.jspecify.annotations.Nullable;
  * per second) — it is packed there and nothing is allocated; otherwise it is an immutable
  * snapshot, and a grant allocates one small object. A denial allocates nothing either way.
  */
-final class SlidingWindowCounter implements Limiter {
+final class SlidingWindowCounter implements LimitState {
   private static final VarHandle STATE;
   private static final VarHandle PACKED;
 

@@ -1,7 +1,6 @@
 package dev.mcpratelimit.spi;
 
 import dev.mcpratelimit.LimitSpec;
-import dev.mcpratelimit.Probe;
 import java.util.Arrays;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;

@@ -12,7 +12,7 @@ import dev.mcpratelimit.Decision;
 import dev.mcpratelimit.DenialReason;
 import dev.mcpratelimit.KeyResolvers;
 import dev.mcpratelimit.LimitSpec;
-import dev.mcpratelimit.Probe;
+import dev.mcpratelimit.spi.Probe;
 import dev.mcpratelimit.RateLimitPolicy;
 import dev.mcpratelimit.RateLimiter;
 import dev.mcpratelimit.Rule;
@@ -99,7 +99,7 @@ public abstract class CostContract extends KeyCollisionContract {
 
   @Test
   void costAboveTheLimitIsDeniedForGood() {
-    List<LimitSpec> specs = List.of(frozen(3), LimitSpec.fixedWindow(3, WindowUnit.DAY),
+    List<LimitSpec> specs = List.of(frozen(3), LimitSpec.calendarWindow(3, WindowUnit.DAY),
         LimitSpec.slidingWindow(3, Duration.ofDays(1)), LimitSpec.exactSlidingWindow(3, Duration.ofDays(1)),
         LimitSpec.concurrency(3));
     for (LimitSpec spec : specs) {

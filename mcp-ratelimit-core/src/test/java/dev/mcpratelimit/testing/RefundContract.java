@@ -13,7 +13,7 @@ import dev.mcpratelimit.DenialReason;
 import dev.mcpratelimit.KeyResolvers;
 import dev.mcpratelimit.LimitSpec;
 import dev.mcpratelimit.MissingIdentity;
-import dev.mcpratelimit.Probe;
+import dev.mcpratelimit.spi.Probe;
 import dev.mcpratelimit.RateLimiter;
 import dev.mcpratelimit.Rule;
 import dev.mcpratelimit.WindowUnit;
@@ -58,7 +58,7 @@ public abstract class RefundContract extends AtomicityContract {
   @Test
   void aRefundIsExactWhenCallersReachTheStoreOutOfClockOrder() {
     // two callers read the clock at t and t + 1 ms, the later reading reaches the store first
-    List<LimitSpec> specs = List.of(frozen(5), LimitSpec.fixedWindow(5, WindowUnit.DAY),
+    List<LimitSpec> specs = List.of(frozen(5), LimitSpec.calendarWindow(5, WindowUnit.DAY),
         LimitSpec.slidingWindow(5, Duration.ofDays(1)), LimitSpec.exactSlidingWindow(5, Duration.ofDays(1)),
         LimitSpec.concurrency(5));
     for (LimitSpec spec : specs) {
@@ -87,7 +87,7 @@ public abstract class RefundContract extends AtomicityContract {
     // limit 2 per minute; a slow call at :00, others at :40 and at :70, then the slow call fails
     Map<LimitSpec, Long> remainingAfterRelease = new java.util.LinkedHashMap<>();
     remainingAfterRelease.put(LimitSpec.tokenBucket(2, 2, Duration.ofMinutes(1)), 0L); // its tokens had refilled
-    remainingAfterRelease.put(LimitSpec.fixedWindow(2, WindowUnit.MINUTE), 0L); // its window is over
+    remainingAfterRelease.put(LimitSpec.calendarWindow(2, WindowUnit.MINUTE), 0L); // its window is over
     remainingAfterRelease.put(LimitSpec.exactSlidingWindow(2, Duration.ofMinutes(1)), 0L); // its entry left the window
     remainingAfterRelease.put(LimitSpec.slidingWindow(2, Duration.ofMinutes(1)), 1L); // still weighed by the estimate
     int n = 0;

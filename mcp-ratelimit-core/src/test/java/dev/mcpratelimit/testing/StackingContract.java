@@ -21,9 +21,9 @@ import org.junit.jupiter.api.Test;
 public abstract class StackingContract extends StoreContractBase {
   @Test
   void stackedBurstAndDailyRulesAreBothEnforced() {
-    Rule burst = Rule.builder("burst").targets("create_issue").limit(LimitSpec.fixedWindow(3, WindowUnit.MINUTE))
+    Rule burst = Rule.builder("burst").targets("create_issue").limit(LimitSpec.calendarWindow(3, WindowUnit.MINUTE))
         .onDeny("Slow down — max 3 issues per minute").build();
-    Rule daily = Rule.builder("daily").targets("create_issue").limit(LimitSpec.fixedWindow(20, WindowUnit.DAY)).build();
+    Rule daily = Rule.builder("daily").targets("create_issue").limit(LimitSpec.calendarWindow(20, WindowUnit.DAY)).build();
     RateLimiter l = limiter(burst, daily);
     CallContext alice = call("create_issue", "alice");
 

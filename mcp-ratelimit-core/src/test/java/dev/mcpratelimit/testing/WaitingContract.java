@@ -45,7 +45,7 @@ public abstract class WaitingContract extends BackoffContract {
   @Test
   void nonBlockingReserveOnAWindowSaysWhenToRetry() {
     advanceToSecond58();
-    RateLimiter l = limiter(Rule.builder("minute").maxWait(Duration.ofSeconds(5)).limit(LimitSpec.fixedWindow(1, WindowUnit.MINUTE)).build());
+    RateLimiter l = limiter(Rule.builder("minute").maxWait(Duration.ofSeconds(5)).limit(LimitSpec.calendarWindow(1, WindowUnit.MINUTE)).build());
     CallContext c = call("x", "u");
     assertEquals(0, granted(l.reserve(c, RateLimiter.FIRST_ATTEMPT)).delayNanos());
     long startedAt = clock.nanos();
@@ -110,7 +110,7 @@ public abstract class WaitingContract extends BackoffContract {
   @Test
   void blockingWaitOnAWindowWaitsForTheResetOnlyWithinMaxWait() throws Exception {
     advanceToSecond58();
-    RateLimiter l = limiter(Rule.builder("minute").maxWait(Duration.ofSeconds(5)).limit(LimitSpec.fixedWindow(1, WindowUnit.MINUTE)).build());
+    RateLimiter l = limiter(Rule.builder("minute").maxWait(Duration.ofSeconds(5)).limit(LimitSpec.calendarWindow(1, WindowUnit.MINUTE)).build());
     CallContext c = call("x", "u");
     assertTrue(take(l, c));
     assertTrue(l.acquireBlocking(c).isGranted(), "waits 2 s for the next minute");
@@ -127,7 +127,7 @@ public abstract class WaitingContract extends BackoffContract {
     for (long maxWaitSeconds : new long[] {65, 61}) {
       advanceToSecond58();
       Rule rule = Rule.builder("minute-" + maxWaitSeconds).maxWait(Duration.ofSeconds(maxWaitSeconds))
-          .limit(LimitSpec.fixedWindow(1, WindowUnit.MINUTE)).build();
+          .limit(LimitSpec.calendarWindow(1, WindowUnit.MINUTE)).build();
       AtomicBoolean overtaken = new AtomicBoolean();
       RateLimiter[] holder = new RateLimiter[1];
       RateLimiter l = RateLimiter.builder(RateLimitPolicy.builder().rule(rule).build()).clock(clock).store(store)
@@ -172,7 +172,7 @@ public abstract class WaitingContract extends BackoffContract {
   @Test
   void anInterruptedWindowWaitHoldsNothingAndAnInterruptedThreadDoesNotWait() {
     advanceToSecond58();
-    Rule rule = Rule.builder("minute").maxWait(Duration.ofSeconds(5)).limit(LimitSpec.fixedWindow(1, WindowUnit.MINUTE)).build();
+    Rule rule = Rule.builder("minute").maxWait(Duration.ofSeconds(5)).limit(LimitSpec.calendarWindow(1, WindowUnit.MINUTE)).build();
     RateLimiter l = RateLimiter.builder(RateLimitPolicy.builder().rule(rule).build()).clock(clock).store(store)
         .sleeper(n -> {
           throw new InterruptedException();
