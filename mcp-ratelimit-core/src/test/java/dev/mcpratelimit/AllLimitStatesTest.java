@@ -133,7 +133,7 @@ class AllLimitStatesTest {
     assertMessage("window must be positive, but was PT0S", () -> LimitSpec.slidingWindow(1, Duration.ZERO));
     assertMessage("limit of an exact sliding window must be at most 100000, but was 100001",
         () -> LimitSpec.exactSlidingWindow(100_001, Duration.ofSeconds(1)));
-    assertMessage("limit of a fixed window must be at most 1099511627775, but was 1099511627776",
+    assertMessage("limit of a calendar window must be at most 1099511627775, but was 1099511627776",
         () -> LimitSpec.calendarWindow(1L << 40, WindowUnit.DAY, ZoneOffset.UTC));
     assertMessage("maxInFlight must be at least 1, but was 0", () -> LimitSpec.concurrency(0));
     assertMessage("window must be at most 2^61 ns", () -> LimitSpec.slidingWindow(1, Duration.ofDays(365 * 100)));

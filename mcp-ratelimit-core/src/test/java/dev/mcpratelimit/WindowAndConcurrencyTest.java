@@ -32,7 +32,7 @@ class WindowAndConcurrencyTest {
     return nanos(Instant.parse(iso));
   }
 
-  // ------------------------------------------------------------------ fixed windows
+  // --------------------------------------------------------------- calendar windows
 
   @ParameterizedTest
   @CsvSource({

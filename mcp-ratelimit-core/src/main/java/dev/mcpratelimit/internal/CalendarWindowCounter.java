@@ -13,7 +13,7 @@ import java.time.zone.ZoneRules;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A calendar-aligned fixed window. The state is one {@code long}: a 24-bit window tag (the
+ * The counter of a calendar window. The state is one {@code long}: a 24-bit window tag (the
  * window's start in minutes since the epoch, modulo 2^24, compared with wrap-around) above a
  * 40-bit count. A tag older than the current window means a new window (count 0); a tag newer
  * than the current window means the clock went backwards: one window ahead, the count keeps

@@ -8,7 +8,7 @@ import java.lang.invoke.VarHandle;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Sliding window estimated from two fixed-window counters: the count of the current window plus
+ * Sliding window estimated from two counters of consecutive windows: the count of the current window plus
  * the previous window's count weighted by the fraction of it that the sliding window still
  * covers. The comparison is exact (128-bit products, no division) and decides everything; the
  * remaining cost and the retry-after it implies are solved in closed form (floating point) and

@@ -43,7 +43,7 @@ public abstract class AtomicityContract extends StackingContract {
   }
 
   static Stream<String> tenantBudgets() {
-    return Stream.of("token bucket", "exact sliding window", "sliding window", "fixed window");
+    return Stream.of("token bucket", "exact sliding window", "sliding window", "calendar window");
   }
 
   @ParameterizedTest(name = "tenant budget: {0}")

@@ -21,7 +21,7 @@ import java.util.Arrays;
  * </ul>
  *
  * <p>Entry parameters: token bucket p1 = nanos per token, p2 = burst (capacity × p1), p3 =
- * capacity; windows p1 = length (fixed: limit), p2 = limit (fixed: window start), p3 = (fixed:
+ * capacity; windows p1 = length (calendar: limit), p2 = limit (calendar: window start), p3 = (calendar:
  * window end); concurrency p1 = max in flight, p2 = lease, p3 = permit id.
  *
  * <p>Not thread-safe: one instance per decision in flight (the file store keeps one).
@@ -84,7 +84,7 @@ public final class RowState {
       case TOKEN_BUCKET -> bucket(cost, p1, p2, p3, maxWait, now, probe);
       case SLIDING_WINDOW -> sliding(cost, p1, p2, now, probe);
       case EXACT_WINDOW -> exact(cost, p1, p2, now, probe);
-      case CALENDAR_WINDOW -> fixed(cost, p1, p2, p3, now, probe);
+      case CALENDAR_WINDOW -> calendar(cost, p1, p2, p3, now, probe);
       case CONCURRENCY -> permits(cost, p1, p2, p3, now, probe);
       default -> throw new IllegalArgumentException("unknown kind " + kind);
     };
@@ -262,7 +262,7 @@ public final class RowState {
 
   // ------------------------------------------------------------------ calendar window
 
-  private boolean fixed(long cost, long limit, long start, long end, long now, Probe probe) {
+  private boolean calendar(long cost, long limit, long start, long end, long now, Probe probe) {
     long windowStart = start;
     long count = 0;
     if (a != Long.MIN_VALUE && a >= start) {
