@@ -4,7 +4,8 @@
  *
  * <p>Exports only the API ({@code dev.mcpratelimit}) and the store SPI ({@code dev.mcpratelimit.spi}).
  * The implementation package {@code dev.mcpratelimit.internal} is exported to the jdbc store alone,
- * which shares the calendar-window arithmetic with the in-memory store.
+ * which shares the calendar-window arithmetic with the in-memory store; the engine's seams
+ * ({@code dev.mcpratelimit.internal.seam}: the non-blocking reserve step) to the adapter and the CLI.
  *
  * <p>re2j has no module descriptor or {@code Automatic-Module-Name}; it is required by the name Java
  * derives from its jar file, {@code re2j}.
@@ -20,6 +21,7 @@ module dev.mcpratelimit {
   exports dev.mcpratelimit;
   exports dev.mcpratelimit.spi;
   exports dev.mcpratelimit.internal to dev.mcpratelimit.jdbc;
+  exports dev.mcpratelimit.internal.seam to dev.mcpratelimit.mcp, dev.mcpratelimit.cli;
 
   uses dev.mcpratelimit.spi.StoreProvider;
 }

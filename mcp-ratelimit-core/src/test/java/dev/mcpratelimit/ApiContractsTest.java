@@ -327,7 +327,7 @@ class ApiContractsTest {
     RateLimitPolicy p = RateLimitPolicy.builder().build();
     assertEquals(RateLimitPolicy.DefaultAction.ALLOW, p.defaultAction());
     assertEquals(RateLimitPolicy.FailureMode.FAIL_OPEN, p.failureMode());
-    assertEquals(0, p.rulesFor(CallContext.Method.TOOLS_CALL, "x").length);
+    assertEquals(0, p.rulesFor(CallContext.Method.TOOLS_CALL, "x").size());
   }
 
   @Test
@@ -356,7 +356,7 @@ class ApiContractsTest {
   }
 
   private static List<String> names(RateLimitPolicy p, CallContext.Method m, String target) {
-    return Arrays.stream(p.rulesFor(m, target)).map(Rule::name).toList();
+    return p.rulesFor(m, target).stream().map(Rule::name).toList();
   }
 
   @Test

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.mcpratelimit.internal.seam.AsyncEngine;
 import dev.mcpratelimit.spi.Batch;
 import dev.mcpratelimit.spi.LimiterStore;
 import dev.mcpratelimit.testing.FakeClock;
@@ -100,11 +101,11 @@ class CaffeineStoreTest extends StoreContract {
     RateLimiter l = limiter(rule);
     CallContext c = call("x", "u");
     for (int i = 0; i < 100; i++) {
-      assertEquals(i * SECOND, granted(l.reserve(c, RateLimiter.FIRST_ATTEMPT)).delayNanos());
+      assertEquals(i * SECOND, granted(AsyncEngine.of(l).reserve(c, AsyncEngine.FIRST_ATTEMPT)).delayNanos());
     }
     advance(clock, Duration.ofSeconds(98)); // far past the bucket's one-second refill time
     assertEquals(1, store.keyCount());
-    assertEquals(2 * SECOND, granted(l.reserve(c, RateLimiter.FIRST_ATTEMPT)).delayNanos(),
+    assertEquals(2 * SECOND, granted(AsyncEngine.of(l).reserve(c, AsyncEngine.FIRST_ATTEMPT)).delayNanos(),
         "the slots booked up to 100 s ahead are still held");
     advance(clock, Duration.ofMinutes(5));
     assertEquals(0, store.keyCount());

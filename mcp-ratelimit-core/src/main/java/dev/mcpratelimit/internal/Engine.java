@@ -16,6 +16,8 @@ import dev.mcpratelimit.RateLimiter;
 import dev.mcpratelimit.Rule;
 import dev.mcpratelimit.spi.Batch;
 import dev.mcpratelimit.spi.LimiterStore;
+import dev.mcpratelimit.internal.seam.AsyncEngine;
+import dev.mcpratelimit.internal.seam.Sleeper;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -27,7 +29,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.jspecify.annotations.Nullable;
 
 /** The {@link RateLimiter} implementation. */
-public final class Engine implements RateLimiter {
+public final class Engine implements AsyncEngine {
   /** Most scopes that may be backed off at once (bounds memory if a handler misbehaves). */
   static final int MAX_BACKOFFS = 10_000;
 
@@ -130,7 +132,7 @@ public final class Engine implements RateLimiter {
         && !pol.names(method, target)) {
       return denied(call, Decision.Denied.notAllowed("'" + target + "' is not allowed by the rate-limit policy"));
     }
-    final Rule[] rules = pol.rulesFor(method, target);
+    final Rule[] rules = ((RuleList) pol.rulesFor(method, target)).array();
     if (!backoffs.isEmpty()) {
       Decision.Denied b = checkBackoff(call, rules, now, startedAt, waiting);
       if (b != null) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.mcpratelimit.internal.seam.AsyncEngine;
 import dev.mcpratelimit.CallContext;
 import dev.mcpratelimit.Cost;
 import dev.mcpratelimit.Decision;
@@ -118,7 +119,7 @@ public abstract class CostContract extends KeyCollisionContract {
       Decision blocking = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> l.acquireBlocking(c));
       assertEquals(Probe.NEVER, denied(blocking).retryAfterNanos());
       assertEquals(before, clock.nanos(), "no wait: " + spec);
-      Decision.Denied reserved = denied(l.reserve(c, RateLimiter.FIRST_ATTEMPT));
+      Decision.Denied reserved = denied(AsyncEngine.of(l).reserve(c, AsyncEngine.FIRST_ATTEMPT));
       assertFalse(reserved.waitable());
       assertEquals(3, remaining(rule, c), "nothing taken: " + spec);
     }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.mcpratelimit.internal.seam.AsyncEngine;
 import dev.mcpratelimit.CallContext;
 import dev.mcpratelimit.Decision;
 import dev.mcpratelimit.DenialReason;
@@ -101,7 +102,7 @@ public abstract class DenialFieldsContract extends FailureContract {
     Rule one = Rule.builder("one at a time").limit(LimitSpec.concurrency(1)).maxWait(Duration.ofSeconds(5)).build();
     RateLimiter l = limiter(bucket, one);
     Decision.Granted held = granted(l.acquire(call("x", "alice")));
-    Decision.Denied d = denied(l.reserve(call("x", "alice"), RateLimiter.FIRST_ATTEMPT));
+    Decision.Denied d = denied(AsyncEngine.of(l).reserve(call("x", "alice"), AsyncEngine.FIRST_ATTEMPT));
     assertEquals("bucket", d.rule());
     assertEquals(Probe.NEVER, d.retryAfterNanos(), "the permit frees when a call ends: no time can be promised");
     assertFalse(d.waitable());

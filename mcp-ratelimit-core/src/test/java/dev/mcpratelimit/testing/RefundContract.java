@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.mcpratelimit.internal.seam.AsyncEngine;
 import dev.mcpratelimit.CallContext;
 import dev.mcpratelimit.Condition;
 import dev.mcpratelimit.Decision;
@@ -124,11 +125,11 @@ public abstract class RefundContract extends AtomicityContract {
         .limit(LimitSpec.tokenBucket(1, 1, Duration.ofSeconds(10))).build());
     CallContext c = call("x", "u");
     assertTrue(take(l, c));
-    Decision.Granted booked = granted(l.reserve(c, RateLimiter.FIRST_ATTEMPT));
+    Decision.Granted booked = granted(AsyncEngine.of(l).reserve(c, AsyncEngine.FIRST_ATTEMPT));
     assertEquals(10 * SECOND, booked.delayNanos());
     advance(clock, Duration.ofSeconds(5));
     booked.release(); // an async caller cancelled while waiting for its slot
-    assertEquals(5 * SECOND, granted(l.reserve(c, RateLimiter.FIRST_ATTEMPT)).delayNanos(),
+    assertEquals(5 * SECOND, granted(AsyncEngine.of(l).reserve(c, AsyncEngine.FIRST_ATTEMPT)).delayNanos(),
         "the next waiter gets the freed slot, 5 s from now");
   }
 

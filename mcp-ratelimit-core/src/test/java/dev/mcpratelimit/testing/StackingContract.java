@@ -64,9 +64,9 @@ public abstract class StackingContract extends StoreContractBase {
     Rule issues = Rule.builder("issues").targets("create_issue").limit(frozen(2)).build();
     RateLimiter l = limiter(global, issues);
     assertEquals(List.of("issues", "global"),
-        Arrays.stream(l.policy().rulesFor(CallContext.Method.TOOLS_CALL, "create_issue")).map(Rule::name).toList());
+        l.policy().rulesFor(CallContext.Method.TOOLS_CALL, "create_issue").stream().map(Rule::name).toList());
     assertEquals(List.of("global"),
-        Arrays.stream(l.policy().rulesFor(CallContext.Method.TOOLS_CALL, "echo")).map(Rule::name).toList());
+        l.policy().rulesFor(CallContext.Method.TOOLS_CALL, "echo").stream().map(Rule::name).toList());
 
     CallContext alice = call("create_issue", "alice", "t1");
     assertEquals(2, takeAll(l, alice, 2));

@@ -6,6 +6,7 @@ import dev.mcpratelimit.Decision;
 import dev.mcpratelimit.KeyResolver;
 import dev.mcpratelimit.RateLimitPolicy;
 import dev.mcpratelimit.RateLimiter;
+import dev.mcpratelimit.internal.seam.AsyncEngine;
 import dev.mcpratelimit.mcp.internal.Denials;
 import dev.mcpratelimit.mcp.internal.LogListener;
 import dev.mcpratelimit.mcp.internal.NameCheck;
@@ -647,7 +648,7 @@ public final class McpRateLimiting {
   /** Acquires without blocking: waits by scheduling, never by parking a thread. */
   private Mono<Decision> reserveAsync(CallContext call, long startedAt) {
     return Mono.defer(() -> {
-      Decision d = limiter.reserve(call, startedAt);
+      Decision d = AsyncEngine.of(limiter).reserve(call, startedAt);
       if (d instanceof Decision.Denied denied && denied.waitable()) {
         return Mono.delay(Duration.ofNanos(Math.max(1, denied.retryAfterNanos())), scheduler)
             .then(reserveAsync(call, startedAt));

@@ -88,7 +88,7 @@ class PolicyLoaderTest {
     assertEquals(List.of("tenant"), spend.key().dimensions());
     assertTrue(rule(f, "global").isWildcard());
     assertEquals(List.of("burst", "daily", "global"),
-        Stream.of(p.rulesFor(CallContext.Method.TOOLS_CALL, "create_issue")).map(Rule::name).toList());
+        p.rulesFor(CallContext.Method.TOOLS_CALL, "create_issue").stream().map(Rule::name).toList());
   }
 
   @Test
@@ -280,7 +280,7 @@ class PolicyLoaderTest {
           continue;
         }
         for (CallContext.Method method : rule.methods()) {
-          assertTrue(List.of(policy.rulesFor(method, target)).contains(rule),
+          assertTrue(policy.rulesFor(method, target).contains(rule),
               () -> "rule '" + rule.name() + "' names " + method + " " + target + " but is not among its rules");
           Decision d = limiter.acquire(CallContext.of(method, target).user("u").tenant("t").build());
           assertNotNull(d, () -> "no decision for " + method + " " + target);
