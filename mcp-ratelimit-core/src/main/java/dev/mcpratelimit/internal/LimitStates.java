@@ -4,11 +4,11 @@ import dev.mcpratelimit.LimitSpec;
 import dev.mcpratelimit.spi.LimitState;
 import java.util.Objects;
 
-/** Creates the limiter that implements a spec. */
+/** Creates the state that implements a spec for one key. */
 public final class LimitStates {
   private LimitStates() {}
 
-  /** @return a fresh limiter for {@code spec} */
+  /** @return fresh state for {@code spec} */
   public static LimitState create(LimitSpec spec) {
     Objects.requireNonNull(spec, "spec");
     if (spec instanceof LimitSpec.TokenBucket tb) {

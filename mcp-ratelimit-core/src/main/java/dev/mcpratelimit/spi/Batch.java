@@ -50,7 +50,7 @@ public final class Batch {
   /**
    * Adds an entry.
    *
-   * @param key the limiter's key
+   * @param key the key of the limit state
    * @param spec its limit
    * @param cost the cost to take, 0 or more
    * @param maxWaitNanos the longest the caller will wait for this entry, 0 or more
