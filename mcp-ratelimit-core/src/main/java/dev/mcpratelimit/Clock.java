@@ -11,7 +11,7 @@ import java.time.Instant;
  * calendar windows ({@code 5/hour}, {@code 20/day}) start at the top of the hour or at midnight.
  * A decision therefore reads the clock exactly once.
  *
- * <p>Limiters tolerate clocks that jump backwards (a fake clock set back, or a custom clock): they
+ * <p>LimitStates tolerate clocks that jump backwards (a fake clock set back, or a custom clock): they
  * never grant extra because of it and never throw.
  *
  * <p>Implementations must be thread-safe.

@@ -1,5 +1,6 @@
 package dev.mcpratelimit;
 
+import dev.mcpratelimit.spi.Probe;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -28,8 +29,8 @@ public sealed interface Decision permits Decision.Granted, Decision.Denied {
 
     /**
      * Nanoseconds the caller must wait before proceeding (a token bucket booked a future slot
-     * for a rule with a max wait); 0 to proceed at once. Only non-zero from
-     * {@link RateLimiter#reserve}.
+     * for a rule with a max wait); 0 to proceed at once. Only non-zero from the engine's
+     * non-blocking waiting step, which the adapter's asynchronous path uses.
      *
      * @return nanoseconds to wait, 0 or more
      */
@@ -262,8 +263,8 @@ public sealed interface Decision permits Decision.Granted, Decision.Denied {
     }
 
     /**
-     * @return whether {@link RateLimiter#reserve} may be called again after
-     *     {@link #retryAfterNanos()} within the rules' max wait
+     * @return whether the engine's non-blocking waiting step (the adapter's asynchronous path) may
+     *     try again after {@link #retryAfterNanos()} within the rules' max wait
      */
     public boolean waitable() {
       return waitable;

@@ -16,14 +16,22 @@ import org.jspecify.annotations.Nullable;
  * static factories of this interface.
  */
 public sealed interface LimitSpec
-    permits LimitSpec.TokenBucket, LimitSpec.SlidingWindow, LimitSpec.FixedWindow,
+    permits LimitSpec.TokenBucket, LimitSpec.SlidingWindow, LimitSpec.CalendarWindow,
         LimitSpec.Concurrency {
 
   /** Largest limit of an exact sliding window (its state is one timestamp per unit of limit). */
   long MAX_EXACT_WINDOW_LIMIT = 100_000;
 
-  /** Largest limit of a fixed window (its count shares one {@code long} with the window tag). */
-  long MAX_FIXED_WINDOW_LIMIT = (1L << 40) - 1;
+  /** Largest limit of a calendar window (its count shares one {@code long} with the window tag). */
+  long MAX_CALENDAR_WINDOW_LIMIT = (1L << 40) - 1;
+
+  /**
+   * The former name of {@link #MAX_CALENDAR_WINDOW_LIMIT}.
+   *
+   * @deprecated use {@link #MAX_CALENDAR_WINDOW_LIMIT}; this alias will be removed before 1.0
+   */
+  @Deprecated
+  long MAX_FIXED_WINDOW_LIMIT = MAX_CALENDAR_WINDOW_LIMIT;
 
   /** Longest period, window or burst time a spec may span: 2^61 ns, about 73 years. */
   long MAX_SPAN_NANOS = 1L << 61;
@@ -60,8 +68,8 @@ public sealed interface LimitSpec
   }
 
   /**
-   * A sliding window estimated from two fixed-window counters (the current and the previous
-   * window, the latter weighted by how much of it still overlaps). Constant state per key.
+   * A sliding window estimated from two counters of consecutive windows (the current and the
+   * previous window, the latter weighted by how much of it still overlaps). Constant state per key.
    *
    * @param limit the cost allowed in any window-length interval, at least 1
    * @param window the window length, positive
@@ -85,28 +93,56 @@ public sealed interface LimitSpec
   }
 
   /**
-   * A calendar-aligned fixed window in UTC: {@code fixedWindow(5, HOUR)} allows 5 from the top of
-   * each hour.
+   * A calendar window in UTC: {@code calendarWindow(5, HOUR)} allows 5 from the top of each hour
+   * until the next hour begins (the policy file's {@code rateLimit: 5/hour} and {@code quota}).
    *
-   * @param limit the cost allowed per window, 1 to {@value #MAX_FIXED_WINDOW_LIMIT}
+   * @param limit the cost allowed per window, 1 to {@value #MAX_CALENDAR_WINDOW_LIMIT}
    * @param unit minute, hour or day
    * @return the spec
    */
-  static FixedWindow fixedWindow(long limit, WindowUnit unit) {
-    return new FixedWindow(limit, unit, ZoneOffset.UTC);
+  static CalendarWindow calendarWindow(long limit, WindowUnit unit) {
+    return new CalendarWindow(limit, unit, ZoneOffset.UTC);
   }
 
   /**
-   * A calendar-aligned fixed window in the given time zone (windows follow its local midnight
-   * and hours, including daylight-saving changes).
+   * A calendar window in the given time zone (windows follow its local midnight and hours,
+   * including daylight-saving changes).
    *
-   * @param limit the cost allowed per window, 1 to {@value #MAX_FIXED_WINDOW_LIMIT}
+   * @param limit the cost allowed per window, 1 to {@value #MAX_CALENDAR_WINDOW_LIMIT}
    * @param unit minute, hour or day
    * @param zone the zone whose calendar aligns the windows
    * @return the spec
    */
-  static FixedWindow fixedWindow(long limit, WindowUnit unit, ZoneId zone) {
-    return new FixedWindow(limit, unit, zone);
+  static CalendarWindow calendarWindow(long limit, WindowUnit unit, ZoneId zone) {
+    return new CalendarWindow(limit, unit, zone);
+  }
+
+  /**
+   * The former name of {@link #calendarWindow(long, WindowUnit)}.
+   *
+   * @param limit the cost allowed per window, 1 to {@value #MAX_CALENDAR_WINDOW_LIMIT}
+   * @param unit minute, hour or day
+   * @return the spec
+   * @deprecated use {@link #calendarWindow(long, WindowUnit)}; this alias will be removed before 1.0
+   */
+  @Deprecated
+  static CalendarWindow fixedWindow(long limit, WindowUnit unit) {
+    return calendarWindow(limit, unit);
+  }
+
+  /**
+   * The former name of {@link #calendarWindow(long, WindowUnit, ZoneId)}.
+   *
+   * @param limit the cost allowed per window, 1 to {@value #MAX_CALENDAR_WINDOW_LIMIT}
+   * @param unit minute, hour or day
+   * @param zone the zone whose calendar aligns the windows
+   * @return the spec
+   * @deprecated use {@link #calendarWindow(long, WindowUnit, ZoneId)}; this alias will be removed
+   *     before 1.0
+   */
+  @Deprecated
+  static CalendarWindow fixedWindow(long limit, WindowUnit unit, ZoneId zone) {
+    return calendarWindow(limit, unit, zone);
   }
 
   /**
@@ -188,19 +224,19 @@ public sealed interface LimitSpec
   }
 
   /**
-   * See {@link LimitSpec#fixedWindow(long, WindowUnit, ZoneId)}.
+   * See {@link LimitSpec#calendarWindow(long, WindowUnit, ZoneId)}.
    *
    * @param limit the cost allowed per window
    * @param unit the calendar unit
    * @param zone the zone whose calendar aligns the windows
    */
-  record FixedWindow(long limit, WindowUnit unit, ZoneId zone) implements LimitSpec {
+  record CalendarWindow(long limit, WindowUnit unit, ZoneId zone) implements LimitSpec {
     /** Validates the fields. */
-    public FixedWindow {
+    public CalendarWindow {
       Specs.positive("limit", limit);
-      if (limit > MAX_FIXED_WINDOW_LIMIT) {
+      if (limit > MAX_CALENDAR_WINDOW_LIMIT) {
         throw new IllegalArgumentException(
-            "limit of a fixed window must be at most " + MAX_FIXED_WINDOW_LIMIT + ", but was " + limit);
+            "limit of a calendar window must be at most " + MAX_CALENDAR_WINDOW_LIMIT + ", but was " + limit);
       }
       Objects.requireNonNull(unit, "unit");
       Objects.requireNonNull(zone, "zone");

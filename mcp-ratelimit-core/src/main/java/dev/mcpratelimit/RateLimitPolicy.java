@@ -1,5 +1,6 @@
 package dev.mcpratelimit;
 
+import dev.mcpratelimit.internal.RuleList;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -44,8 +45,8 @@ public final class RateLimitPolicy {
   private final Set<String> hidden;
   private final Map<String, HideRule[]> hideRules;
   private final String description;
-  private final Map<CallContext.Method, Map<String, Rule[]>> byTarget;
-  private final Map<CallContext.Method, Rule[]> wildcards;
+  private final Map<CallContext.Method, Map<String, RuleList>> byTarget;
+  private final Map<CallContext.Method, RuleList> wildcards;
 
   private RateLimitPolicy(Builder b) {
     this.rules = List.copyOf(b.rules);
@@ -78,7 +79,7 @@ public final class RateLimitPolicy {
           }
         }
       }
-      Map<String, Rule[]> table = new HashMap<>();
+      Map<String, RuleList> table = new HashMap<>();
       for (Map.Entry<String, List<Rule>> e : specific.entrySet()) {
         List<Rule> all = new ArrayList<>(e.getValue());
         for (Rule w : wild) {
@@ -86,10 +87,10 @@ public final class RateLimitPolicy {
             all.add(w);
           }
         }
-        table.put(e.getKey(), all.toArray(NONE));
+        table.put(e.getKey(), new RuleList(all.toArray(NONE)));
       }
       byTarget.put(m, Map.copyOf(table));
-      wildcards.put(m, wild.toArray(NONE));
+      wildcards.put(m, new RuleList(wild.toArray(NONE)));
     }
   }
 
@@ -179,15 +180,15 @@ public final class RateLimitPolicy {
   }
 
   /**
-   * The rules that apply to a method and target, tool-specific first, then wildcard. Do not
-   * modify the returned array.
+   * The rules that apply to a method and target, tool-specific first, then wildcard. Built when
+   * the policy was built: a lookup allocates nothing.
    *
    * @param method the method
    * @param target the target
-   * @return the applicable rules (shared array)
+   * @return the applicable rules, an immutable list
    */
-  public Rule[] rulesFor(CallContext.Method method, String target) {
-    Rule[] r = byTarget.get(method).get(target);
+  public List<Rule> rulesFor(CallContext.Method method, String target) {
+    RuleList r = byTarget.get(method).get(target);
     return r != null ? r : wildcards.get(method);
   }
 

@@ -1,13 +1,14 @@
 package dev.mcpratelimit;
 
 import dev.mcpratelimit.internal.Engine;
+import dev.mcpratelimit.internal.seam.Seams;
+import dev.mcpratelimit.internal.seam.Sleeper;
 import dev.mcpratelimit.spi.LimiterStore;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -34,9 +35,6 @@ public interface RateLimiter {
 
   /** Default of {@link Builder#maxKeyPartLength(int)}: key values up to 256 characters. */
   int DEFAULT_MAX_KEY_PART_LENGTH = 256;
-
-  /** Value for {@link #reserve(CallContext, long)}'s {@code startedAt} on a first attempt. */
-  long FIRST_ATTEMPT = Long.MIN_VALUE;
 
   /**
    * Starts building a limiter.
@@ -66,19 +64,6 @@ public interface RateLimiter {
    * @throws InterruptedException if interrupted while waiting (nothing is held then)
    */
   Decision acquireBlocking(CallContext call) throws InterruptedException;
-
-  /**
-   * One non-blocking step of waiting, for asynchronous callers. Returns either a denial; or a
-   * grant whose {@link Decision.Granted#delayNanos()} says how long to wait before proceeding
-   * (its costs are already booked); or a denial with {@link Decision.Denied#waitable()} set, in
-   * which case call again after {@link Decision.Denied#retryAfterNanos()} with the same
-   * {@code startedAt}.
-   *
-   * @param call the call
-   * @param startedAt {@link #FIRST_ATTEMPT}, or the {@link #clock()} reading of the first attempt
-   * @return the decision
-   */
-  Decision reserve(CallContext call, long startedAt);
 
   /**
    * Upstream feedback: calls in a scope are denied (or wait, up to their rules' max wait) until
@@ -122,26 +107,18 @@ public interface RateLimiter {
   /** @return the store holding the state */
   LimiterStore store();
 
-  /** How {@link #acquireBlocking} waits; replaced in tests to advance a fake clock instead. */
-  @FunctionalInterface
-  interface Sleeper {
-    /**
-     * Waits.
-     *
-     * @param nanos how long
-     * @throws InterruptedException if interrupted
-     */
-    void sleep(long nanos) throws InterruptedException;
-  }
-
   /** Builds a {@link RateLimiter}. Not thread-safe. */
   final class Builder {
     private RateLimitPolicy policy;
     private Clock clock = Clock.system();
     private @Nullable LimiterStore store;
     private final List<RateLimitListener> listeners = new ArrayList<>();
-    private Sleeper sleeper = TimeUnit.NANOSECONDS::sleep;
+    private Sleeper sleeper = Sleeper.SYSTEM; // a test seam: set through Seams.sleeper
     private int maxKeyPartLength = DEFAULT_MAX_KEY_PART_LENGTH;
+
+    static {
+      Seams.registerSleeperSetter((b, s) -> b.sleeper = s);
+    }
 
     private Builder(RateLimitPolicy policy) {
       this.policy = Objects.requireNonNull(policy, "policy");
@@ -183,12 +160,6 @@ public interface RateLimiter {
         throw new IllegalArgumentException("maxKeyPartLength must be at least 1, but was " + maxKeyPartLength);
       }
       this.maxKeyPartLength = maxKeyPartLength;
-      return this;
-    }
-
-    /** @param sleeper how blocking waits wait @return this builder */
-    public Builder sleeper(Sleeper sleeper) {
-      this.sleeper = Objects.requireNonNull(sleeper, "sleeper");
       return this;
     }
 

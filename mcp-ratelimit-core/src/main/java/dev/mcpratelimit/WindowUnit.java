@@ -3,7 +3,7 @@ package dev.mcpratelimit;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 
-/** The calendar unit of a {@link LimitSpec.FixedWindow}: windows start at the top of the unit. */
+/** The calendar unit of a {@link LimitSpec.CalendarWindow}: windows start at the top of the unit. */
 public enum WindowUnit {
   /** From second 0 of each minute. */
   MINUTE(ChronoUnit.MINUTES),

@@ -327,7 +327,7 @@ class ApiContractsTest {
     RateLimitPolicy p = RateLimitPolicy.builder().build();
     assertEquals(RateLimitPolicy.DefaultAction.ALLOW, p.defaultAction());
     assertEquals(RateLimitPolicy.FailureMode.FAIL_OPEN, p.failureMode());
-    assertEquals(0, p.rulesFor(CallContext.Method.TOOLS_CALL, "x").length);
+    assertEquals(0, p.rulesFor(CallContext.Method.TOOLS_CALL, "x").size());
   }
 
   @Test
@@ -356,17 +356,17 @@ class ApiContractsTest {
   }
 
   private static List<String> names(RateLimitPolicy p, CallContext.Method m, String target) {
-    return Arrays.stream(p.rulesFor(m, target)).map(Rule::name).toList();
+    return p.rulesFor(m, target).stream().map(Rule::name).toList();
   }
 
   @Test
   void stateIdentityFollowsNameKeyAndLimitOnly() {
-    Rule a = Rule.builder("r").limit(LimitSpec.fixedWindow(5, WindowUnit.HOUR)).onDeny("x").maxWait(Duration.ofSeconds(1)).build();
-    Rule b = Rule.builder("r").limit(LimitSpec.fixedWindow(5, WindowUnit.HOUR)).onDeny("y").mode(Mode.SHADOW).build();
+    Rule a = Rule.builder("r").limit(LimitSpec.calendarWindow(5, WindowUnit.HOUR)).onDeny("x").maxWait(Duration.ofSeconds(1)).build();
+    Rule b = Rule.builder("r").limit(LimitSpec.calendarWindow(5, WindowUnit.HOUR)).onDeny("y").mode(Mode.SHADOW).build();
     assertEquals(a.stateIdentity(), b.stateIdentity());
-    assertNotEquals(a.stateIdentity(), Rule.builder("r").limit(LimitSpec.fixedWindow(6, WindowUnit.HOUR)).build().stateIdentity());
-    assertNotEquals(a.stateIdentity(), Rule.builder("r").key(KeyResolvers.tenant()).limit(LimitSpec.fixedWindow(5, WindowUnit.HOUR)).build().stateIdentity());
-    assertNotEquals(a.stateIdentity(), Rule.builder("r2").limit(LimitSpec.fixedWindow(5, WindowUnit.HOUR)).build().stateIdentity());
+    assertNotEquals(a.stateIdentity(), Rule.builder("r").limit(LimitSpec.calendarWindow(6, WindowUnit.HOUR)).build().stateIdentity());
+    assertNotEquals(a.stateIdentity(), Rule.builder("r").key(KeyResolvers.tenant()).limit(LimitSpec.calendarWindow(5, WindowUnit.HOUR)).build().stateIdentity());
+    assertNotEquals(a.stateIdentity(), Rule.builder("r2").limit(LimitSpec.calendarWindow(5, WindowUnit.HOUR)).build().stateIdentity());
   }
 
   // ====================================================================== Decision

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.mcpratelimit.internal.seam.AsyncEngine;
 import dev.mcpratelimit.spi.Batch;
 import dev.mcpratelimit.spi.LimiterStore;
 import dev.mcpratelimit.testing.FakeClock;
@@ -29,15 +30,15 @@ class CaffeineStoreTest extends StoreContract {
 
   @Test
   void aPolicyUpdateDropsTheKeysOfRemovedAndChangedRulesOnly() {
-    Rule perUser = Rule.builder("per user").limit(LimitSpec.fixedWindow(100, WindowUnit.DAY)).build();
-    Rule perTenant = Rule.builder("per tenant").key(KeyResolvers.tenant()).limit(LimitSpec.fixedWindow(100, WindowUnit.DAY)).build();
-    Rule perTool = Rule.builder("per tool").key(KeyResolvers.tool()).limit(LimitSpec.fixedWindow(100, WindowUnit.DAY)).build();
+    Rule perUser = Rule.builder("per user").limit(LimitSpec.calendarWindow(100, WindowUnit.DAY)).build();
+    Rule perTenant = Rule.builder("per tenant").key(KeyResolvers.tenant()).limit(LimitSpec.calendarWindow(100, WindowUnit.DAY)).build();
+    Rule perTool = Rule.builder("per tool").key(KeyResolvers.tool()).limit(LimitSpec.calendarWindow(100, WindowUnit.DAY)).build();
     RateLimiter l = limiter(perUser, perTenant, perTool);
     for (int i = 0; i < 10; i++) {
       assertTrue(take(l, call("x", "user" + i, "tenant" + i)));
     }
     assertEquals(21, store.keyCount(), "10 users, 10 tenants, 1 tool");
-    Rule biggerTenant = Rule.builder("per tenant").key(KeyResolvers.tenant()).limit(LimitSpec.fixedWindow(200, WindowUnit.DAY)).build();
+    Rule biggerTenant = Rule.builder("per tenant").key(KeyResolvers.tenant()).limit(LimitSpec.calendarWindow(200, WindowUnit.DAY)).build();
     l.updatePolicy(RateLimitPolicy.builder().rule(perUser).rule(biggerTenant).build());
     assertEquals(10, store.keyCount(), "the changed tenant rule and the removed tool rule left nothing behind");
     assertEquals(0, store.liveEvictions(), "dropping state of removed rules is not a live eviction");
@@ -50,8 +51,8 @@ class CaffeineStoreTest extends StoreContract {
         Rule.builder("bucket").limit(LimitSpec.tokenBucket(10, 10, Duration.ofSeconds(10))).build(),
         Rule.builder("sliding").limit(LimitSpec.slidingWindow(100, Duration.ofMinutes(1))).build(),
         Rule.builder("exact").limit(LimitSpec.exactSlidingWindow(5, Duration.ofMinutes(1))).build(),
-        Rule.builder("minute").limit(LimitSpec.fixedWindow(100, WindowUnit.MINUTE)).build(),
-        Rule.builder("day").key(KeyResolvers.tenant()).limit(LimitSpec.fixedWindow(100, WindowUnit.DAY)).build(),
+        Rule.builder("minute").limit(LimitSpec.calendarWindow(100, WindowUnit.MINUTE)).build(),
+        Rule.builder("day").key(KeyResolvers.tenant()).limit(LimitSpec.calendarWindow(100, WindowUnit.DAY)).build(),
         Rule.builder("parallel").limit(LimitSpec.concurrency(2)).build());
     for (int i = 0; i < 100; i++) {
       assertTrue(take(l, call("x", "user" + i, "tenant" + i)));
@@ -84,7 +85,7 @@ class CaffeineStoreTest extends StoreContract {
   void aDayWindowOnA25HourDayIsKeptUntilItsLocalMidnight() {
     ZoneId newYork = ZoneId.of("America/New_York");
     advanceTo(Instant.parse("2026-11-01T04:00:00Z")); // local midnight of the day DST ends: 25 hours long
-    Rule daily = Rule.builder("daily").limit(LimitSpec.fixedWindow(1, WindowUnit.DAY, newYork)).build();
+    Rule daily = Rule.builder("daily").limit(LimitSpec.calendarWindow(1, WindowUnit.DAY, newYork)).build();
     RateLimiter l = limiter(daily);
     CallContext alice = call("x", "alice");
     assertTrue(take(l, alice));
@@ -100,11 +101,11 @@ class CaffeineStoreTest extends StoreContract {
     RateLimiter l = limiter(rule);
     CallContext c = call("x", "u");
     for (int i = 0; i < 100; i++) {
-      assertEquals(i * SECOND, granted(l.reserve(c, RateLimiter.FIRST_ATTEMPT)).delayNanos());
+      assertEquals(i * SECOND, granted(AsyncEngine.of(l).reserve(c, AsyncEngine.FIRST_ATTEMPT)).delayNanos());
     }
     advance(clock, Duration.ofSeconds(98)); // far past the bucket's one-second refill time
     assertEquals(1, store.keyCount());
-    assertEquals(2 * SECOND, granted(l.reserve(c, RateLimiter.FIRST_ATTEMPT)).delayNanos(),
+    assertEquals(2 * SECOND, granted(AsyncEngine.of(l).reserve(c, AsyncEngine.FIRST_ATTEMPT)).delayNanos(),
         "the slots booked up to 100 s ahead are still held");
     advance(clock, Duration.ofMinutes(5));
     assertEquals(0, store.keyCount());

@@ -93,7 +93,7 @@ class HostileInputTest {
         throw new IllegalArgumentException("cannot hold that");
       }
     };
-    Rule r = Rule.builder("spend").limit(LimitSpec.fixedWindow(1_000_000, WindowUnit.DAY))
+    Rule r = Rule.builder("spend").limit(LimitSpec.calendarWindow(1_000_000, WindowUnit.DAY))
         .cost(Cost.fromArgument("amount")).build();
     RateLimiter l = limiter(refusing, RateLimitPolicy.builder().rule(r).build()); // FAIL_OPEN by default
     Decision.Denied d = denied(l.acquire(CallContext.tool("x").user("u").arguments(Map.of("amount", 5)).build()));
@@ -122,7 +122,7 @@ class HostileInputTest {
         () -> limiter(narrow, RateLimitPolicy.builder().rule(huge).build()));
     assertTrue(e.getMessage().contains("rule 'huge'") && e.getMessage().contains("9007199254740991"), e.getMessage());
     RateLimiter ok = limiter(narrow, RateLimitPolicy.builder()
-        .rule(Rule.builder("small").limit(LimitSpec.fixedWindow(5, WindowUnit.DAY)).build()).build());
+        .rule(Rule.builder("small").limit(LimitSpec.calendarWindow(5, WindowUnit.DAY)).build()).build());
     assertThrows(IllegalArgumentException.class, () -> ok.updatePolicy(RateLimitPolicy.builder().rule(huge).build()));
     assertEquals("small", ok.policy().rules().get(0).name(), "the old policy stays");
   }
@@ -132,7 +132,7 @@ class HostileInputTest {
   @Test
   void aKeyValueLongerThanTheBoundIsDeniedAndStoresNothing() {
     LimiterStore store = LimiterStore.inMemory(1000, clock);
-    Rule perUser = Rule.builder("per user").limit(LimitSpec.fixedWindow(5, WindowUnit.DAY)).build();
+    Rule perUser = Rule.builder("per user").limit(LimitSpec.calendarWindow(5, WindowUnit.DAY)).build();
     RateLimiter l = limiter(store, RateLimitPolicy.builder().rule(perUser).build());
     String longId = "u".repeat(RateLimiter.DEFAULT_MAX_KEY_PART_LENGTH + 1);
     Decision.Denied d = denied(l.acquire(CallContext.tool("x").user(longId).build()));
@@ -145,10 +145,10 @@ class HostileInputTest {
 
   @Test
   void theKeyBoundIsConfigurableAndAppliesToArgumentsAndEachPartOfACompositeKey() {
-    Rule byRepo = Rule.builder("repo").key(KeyResolvers.argument("repo")).limit(LimitSpec.fixedWindow(5, WindowUnit.DAY))
+    Rule byRepo = Rule.builder("repo").key(KeyResolvers.argument("repo")).limit(LimitSpec.calendarWindow(5, WindowUnit.DAY))
         .build();
     Rule byPair = Rule.builder("pair").key(KeyResolvers.composite(KeyResolvers.user(), KeyResolvers.tenant()))
-        .limit(LimitSpec.fixedWindow(5, WindowUnit.DAY)).build();
+        .limit(LimitSpec.calendarWindow(5, WindowUnit.DAY)).build();
     RateLimiter l = RateLimiter.builder(RateLimitPolicy.builder().rule(byRepo).rule(byPair).build()).clock(clock)
         .maxKeyPartLength(10).build();
     assertEquals(DenialReason.INVALID_KEY, denied(l.acquire(CallContext.tool("x").user("u").tenant("t")
@@ -163,7 +163,7 @@ class HostileInputTest {
 
   @Test
   void argumentKeysOfTheSameNumberShareOneBucketWhateverItsForm() {
-    Rule perId = Rule.builder("per id").key(KeyResolvers.argument("id")).limit(LimitSpec.fixedWindow(1, WindowUnit.DAY))
+    Rule perId = Rule.builder("per id").key(KeyResolvers.argument("id")).limit(LimitSpec.calendarWindow(1, WindowUnit.DAY))
         .build();
     RateLimiter l = limiter(perId);
     assertTrue(take(l, CallContext.tool("x").arguments(Map.of("id", 5)).build()));
@@ -209,19 +209,19 @@ class HostileInputTest {
       }
     };
     assertThrows(IllegalArgumentException.class, () -> Rule.builder("r").key(sneaky)
-        .limit(LimitSpec.fixedWindow(1, WindowUnit.DAY)).build());
+        .limit(LimitSpec.calendarWindow(1, WindowUnit.DAY)).build());
   }
 
   // ---------------------------------------------------------------- 15.9 denials that never lie
 
   @Test
   void denialsNotAboutABudgetCarryNoBudgetFields() {
-    Rule spend = Rule.builder("spend").targets("pay").limit(LimitSpec.fixedWindow(100, WindowUnit.DAY))
+    Rule spend = Rule.builder("spend").targets("pay").limit(LimitSpec.calendarWindow(100, WindowUnit.DAY))
         .cost(Cost.fromArgument("amount")).build();
-    Rule cond = Rule.builder("small").targets("search").limit(LimitSpec.fixedWindow(100, WindowUnit.DAY))
+    Rule cond = Rule.builder("small").targets("search").limit(LimitSpec.calendarWindow(100, WindowUnit.DAY))
         .condition(Condition.of("args.n", Condition.Op.LTE, 10)).build();
     Rule strict = Rule.builder("needs tenant").targets("admin").key(KeyResolvers.tenant())
-        .onMissingIdentity(MissingIdentity.DENY).limit(LimitSpec.fixedWindow(100, WindowUnit.DAY)).build();
+        .onMissingIdentity(MissingIdentity.DENY).limit(LimitSpec.calendarWindow(100, WindowUnit.DAY)).build();
     RateLimiter l = limiter(LimiterStore.inMemory(1000, clock), RateLimitPolicy.builder().rule(spend).rule(cond)
         .rule(strict).hide("secret").build());
     List<Decision.Denied> denials = List.of(
@@ -236,7 +236,7 @@ class HostileInputTest {
       assertNull(d.window(), d.toString());
       assertNull(d.resetAt(), d.toString());
     }
-    Rule one = Rule.builder("one").targets("pay").limit(LimitSpec.fixedWindow(1, WindowUnit.DAY)).build();
+    Rule one = Rule.builder("one").targets("pay").limit(LimitSpec.calendarWindow(1, WindowUnit.DAY)).build();
     RateLimiter budget = limiter(one);
     take(budget, CallContext.tool("pay").user("u").build());
     Decision.Denied limited = denied(budget.acquire(CallContext.tool("pay").user("u").build()));
@@ -271,9 +271,9 @@ class HostileInputTest {
   }
 
   @Test
-  void aFixedWindowStampedAYearAheadBlocksAtMostOneWindowAndItsHintIsTrue() {
-    afterAJumpForwardAndBack(LimitSpec.fixedWindow(3, WindowUnit.MINUTE), 3, Duration.ofMinutes(1));
-    afterAJumpForwardAndBack(LimitSpec.fixedWindow(3, WindowUnit.DAY), 3, Duration.ofDays(1));
+  void aCalendarWindowStampedAYearAheadBlocksAtMostOneWindowAndItsHintIsTrue() {
+    afterAJumpForwardAndBack(LimitSpec.calendarWindow(3, WindowUnit.MINUTE), 3, Duration.ofMinutes(1));
+    afterAJumpForwardAndBack(LimitSpec.calendarWindow(3, WindowUnit.DAY), 3, Duration.ofDays(1));
   }
 
   @Test
@@ -292,7 +292,7 @@ class HostileInputTest {
   @Test
   void aSmallStepBackStillCountsTheNewerWindow() {
     // jumping back less than a window must not hand out a fresh budget
-    Rule r = Rule.builder("r").limit(LimitSpec.fixedWindow(3, WindowUnit.MINUTE)).build();
+    Rule r = Rule.builder("r").limit(LimitSpec.calendarWindow(3, WindowUnit.MINUTE)).build();
     RateLimiter l = limiter(r);
     CallContext c = CallContext.tool("x").user("u").build();
     clock.advance(Duration.ofSeconds(61)); // 00:01:01

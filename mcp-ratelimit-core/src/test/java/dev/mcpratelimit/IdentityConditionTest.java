@@ -58,9 +58,9 @@ class IdentityConditionTest {
   @Test
   void planTiersSelectTheirRuleAndCountSeparately() {
     RateLimitPolicy policy = RateLimitPolicy.builder()
-        .rule(Rule.builder("free plan").key(KeyResolvers.tenant()).limit(LimitSpec.fixedWindow(2, WindowUnit.MINUTE))
+        .rule(Rule.builder("free plan").key(KeyResolvers.tenant()).limit(LimitSpec.calendarWindow(2, WindowUnit.MINUTE))
             .when(Condition.of("identity.plan", Op.NEQ, "pro")).build())
-        .rule(Rule.builder("pro plan").key(KeyResolvers.tenant()).limit(LimitSpec.fixedWindow(5, WindowUnit.MINUTE))
+        .rule(Rule.builder("pro plan").key(KeyResolvers.tenant()).limit(LimitSpec.calendarWindow(5, WindowUnit.MINUTE))
             .when(Condition.of("identity.plan", Op.EQ, "pro")).build())
         .build();
     RateLimiter l = RateLimiter.builder(policy).clock(clock).build();

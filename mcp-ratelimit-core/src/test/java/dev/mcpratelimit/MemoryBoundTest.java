@@ -41,9 +41,9 @@ class MemoryBoundTest {
   @Test
   void megabyteIdentitiesAndArgumentValuesAreDeniedWithoutBeingKept() {
     LimiterStore store = LimiterStore.inMemory(LimiterStore.DEFAULT_MAXIMUM_KEYS, clock);
-    Rule perUser = Rule.builder("per user").limit(LimitSpec.fixedWindow(1_000, WindowUnit.HOUR)).build();
+    Rule perUser = Rule.builder("per user").limit(LimitSpec.calendarWindow(1_000, WindowUnit.HOUR)).build();
     Rule perRepo = Rule.builder("per repo").targets("push").key(KeyResolvers.argument("repo"))
-        .limit(LimitSpec.fixedWindow(1_000, WindowUnit.HOUR)).build();
+        .limit(LimitSpec.calendarWindow(1_000, WindowUnit.HOUR)).build();
     RateLimiter l = RateLimiter.builder(RateLimitPolicy.builder().rule(perUser).rule(perRepo).build())
         .clock(clock).store(store).build();
     Megabytes ids = new Megabytes();

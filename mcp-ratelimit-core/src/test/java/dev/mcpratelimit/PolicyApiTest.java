@@ -123,10 +123,10 @@ class PolicyApiTest {
 
   @Test
   void stateIdentityChangesWithNameKeyOrLimitOnly() {
-    Rule a = Rule.builder("r").limit(LimitSpec.fixedWindow(5, WindowUnit.HOUR)).onDeny("x").build();
-    Rule sameButMessage = Rule.builder("r").limit(LimitSpec.fixedWindow(5, WindowUnit.HOUR)).onDeny("y").build();
-    Rule otherLimit = Rule.builder("r").limit(LimitSpec.fixedWindow(6, WindowUnit.HOUR)).build();
-    Rule otherKey = Rule.builder("r").key(KeyResolvers.tenant()).limit(LimitSpec.fixedWindow(5, WindowUnit.HOUR)).build();
+    Rule a = Rule.builder("r").limit(LimitSpec.calendarWindow(5, WindowUnit.HOUR)).onDeny("x").build();
+    Rule sameButMessage = Rule.builder("r").limit(LimitSpec.calendarWindow(5, WindowUnit.HOUR)).onDeny("y").build();
+    Rule otherLimit = Rule.builder("r").limit(LimitSpec.calendarWindow(6, WindowUnit.HOUR)).build();
+    Rule otherKey = Rule.builder("r").key(KeyResolvers.tenant()).limit(LimitSpec.calendarWindow(5, WindowUnit.HOUR)).build();
     assertEquals(a.stateIdentity(), sameButMessage.stateIdentity());
     assertNotEquals(a.stateIdentity(), otherLimit.stateIdentity());
     assertNotEquals(a.stateIdentity(), otherKey.stateIdentity());

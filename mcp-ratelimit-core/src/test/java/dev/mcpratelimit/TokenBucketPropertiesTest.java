@@ -1,5 +1,7 @@
 package dev.mcpratelimit;
 
+import dev.mcpratelimit.spi.Probe;
+import dev.mcpratelimit.spi.LimitState;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -38,7 +40,7 @@ class TokenBucketPropertiesTest {
       @ForAll @LongRange(min = 1_000_000, max = 2_000_000_000L) long periodNanos,
       @ForAll("traces") List<Step> trace) {
     LimitSpec.TokenBucket spec = LimitSpec.tokenBucket(capacity, refill, Duration.ofNanos(periodNanos));
-    Limiter bucket = Limiter.of(spec);
+    LimitState bucket = LimitState.of(spec);
     long interval = spec.nanosPerToken();
     List<long[]> grants = new ArrayList<>(); // (time, cost)
     long now = T0;
@@ -67,8 +69,8 @@ class TokenBucketPropertiesTest {
       @ForAll("traces") List<Step> trace,
       @ForAll @IntRange(min = 1, max = 10) int finalCost) {
     LimitSpec.TokenBucket spec = LimitSpec.tokenBucket(capacity, refill, Duration.ofNanos(periodNanos));
-    Limiter a = Limiter.of(spec);
-    Limiter b = Limiter.of(spec);
+    LimitState a = LimitState.of(spec);
+    LimitState b = LimitState.of(spec);
     long now = T0;
     for (Step s : trace) {
       now += s.dt();
@@ -93,7 +95,7 @@ class TokenBucketPropertiesTest {
 
   @Test
   void fullBucketAllowsBurstThenRefillsAtRate() {
-    Limiter bucket = Limiter.of(LimitSpec.tokenBucket(10, 5, Duration.ofSeconds(1)));
+    LimitState bucket = LimitState.of(LimitSpec.tokenBucket(10, 5, Duration.ofSeconds(1)));
     Probe p = new Probe();
     for (int i = 0; i < 10; i++) {
       assertTrue(bucket.tryAcquire(1, T0, p));
@@ -107,7 +109,7 @@ class TokenBucketPropertiesTest {
 
   @Test
   void costAboveCapacityCanNeverFit() {
-    Limiter bucket = Limiter.of(LimitSpec.tokenBucket(5, 1, Duration.ofSeconds(1)));
+    LimitState bucket = LimitState.of(LimitSpec.tokenBucket(5, 1, Duration.ofSeconds(1)));
     Probe p = new Probe();
     assertFalse(bucket.tryAcquire(6, T0, p));
     assertEquals(Probe.NEVER, p.retryAfterNanos());
@@ -118,7 +120,7 @@ class TokenBucketPropertiesTest {
 
   @Test
   void reserveBooksFutureSlotsInOrderWithinMaxWait() {
-    Limiter bucket = Limiter.of(LimitSpec.tokenBucket(1, 1, Duration.ofSeconds(1)));
+    LimitState bucket = LimitState.of(LimitSpec.tokenBucket(1, 1, Duration.ofSeconds(1)));
     Probe p = new Probe();
     long maxWait = Duration.ofSeconds(3).toNanos();
     assertTrue(bucket.reserve(1, T0, maxWait, p));
@@ -133,7 +135,7 @@ class TokenBucketPropertiesTest {
 
   @Test
   void refundRestoresExactly() {
-    Limiter bucket = Limiter.of(LimitSpec.tokenBucket(3, 1, Duration.ofSeconds(1)));
+    LimitState bucket = LimitState.of(LimitSpec.tokenBucket(3, 1, Duration.ofSeconds(1)));
     assertTrue(bucket.tryAcquire(2, T0, null));
     assertTrue(bucket.tryAcquire(1, T0, null));
     bucket.refund(2, T0, T0);

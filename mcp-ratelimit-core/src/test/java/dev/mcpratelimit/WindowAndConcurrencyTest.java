@@ -1,5 +1,7 @@
 package dev.mcpratelimit;
 
+import dev.mcpratelimit.spi.Probe;
+import dev.mcpratelimit.spi.LimitState;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -30,7 +32,7 @@ class WindowAndConcurrencyTest {
     return nanos(Instant.parse(iso));
   }
 
-  // ------------------------------------------------------------------ fixed windows
+  // --------------------------------------------------------------- calendar windows
 
   @ParameterizedTest
   @CsvSource({
@@ -44,8 +46,8 @@ class WindowAndConcurrencyTest {
       // New York fall back: local 2026-11-01 has 25 hours
       "DAY, America/New_York, 2026-11-01T12:00:00Z, 2026-11-02T05:00:00Z",
   })
-  void fixedWindowResetsExactlyAtTheCalendarBoundary(WindowUnit unit, String zone, String at, String boundary) {
-    Limiter w = Limiter.of(LimitSpec.fixedWindow(2, unit, ZoneId.of(zone)));
+  void calendarWindowResetsExactlyAtTheCalendarBoundary(WindowUnit unit, String zone, String at, String boundary) {
+    LimitState w = LimitState.of(LimitSpec.calendarWindow(2, unit, ZoneId.of(zone)));
     long now = nanos(at);
     long end = nanos(boundary);
     Probe p = new Probe();
@@ -60,7 +62,7 @@ class WindowAndConcurrencyTest {
   @Test
   void dstDayWindowsAreLocalDays() {
     ZoneId ny = ZoneId.of("America/New_York");
-    Limiter w = Limiter.of(LimitSpec.fixedWindow(1, WindowUnit.DAY, ny));
+    LimitState w = LimitState.of(LimitSpec.calendarWindow(1, WindowUnit.DAY, ny));
     long start = nanos(ZonedDateTime.of(2026, 3, 8, 0, 0, 0, 0, ny).toInstant());
     long next = nanos(ZonedDateTime.of(2026, 3, 9, 0, 0, 0, 0, ny).toInstant());
     assertEquals(Duration.ofHours(23).toNanos(), next - start);
@@ -70,11 +72,11 @@ class WindowAndConcurrencyTest {
   }
 
   @Property(tries = 200)
-  void fixedWindowNeverExceedsItsLimitPerWindow(
+  void calendarWindowNeverExceedsItsLimitPerWindow(
       @ForAll @IntRange(min = 1, max = 20) int limit,
       @ForAll @Size(max = 300) List<@LongRange(min = 0, max = 20_000_000_000L) Long> steps,
       @ForAll @Size(max = 300) List<@IntRange(min = 0, max = 5) Integer> costs) {
-    Limiter w = Limiter.of(LimitSpec.fixedWindow(limit, WindowUnit.MINUTE));
+    LimitState w = LimitState.of(LimitSpec.calendarWindow(limit, WindowUnit.MINUTE));
     long now = nanos("2026-01-01T00:00:00Z");
     java.util.Map<Long, Long> perWindow = new java.util.HashMap<>();
     for (int i = 0; i < Math.min(steps.size(), costs.size()); i++) {
@@ -95,7 +97,7 @@ class WindowAndConcurrencyTest {
       @ForAll @Size(max = 200) List<@LongRange(min = 0, max = 3_000_000_000L) Long> steps,
       @ForAll @Size(max = 200) List<@IntRange(min = 0, max = 4) Integer> costs) {
     long window = 10_000_000_000L;
-    Limiter w = Limiter.of(LimitSpec.exactSlidingWindow(limit, Duration.ofNanos(window)));
+    LimitState w = LimitState.of(LimitSpec.exactSlidingWindow(limit, Duration.ofNanos(window)));
     long now = nanos("2026-01-01T00:00:00Z");
     List<long[]> grants = new ArrayList<>();
     Probe p = new Probe();
@@ -110,7 +112,7 @@ class WindowAndConcurrencyTest {
       } else if (cost <= limit) {
         long retry = p.retryAfterNanos();
         assertTrue(retry > 0);
-        Limiter twin = replay(limit, window, grants);
+        LimitState twin = replay(limit, window, grants);
         assertFalse(twin.tryAcquire(cost, now + retry - 1, null));
         assertTrue(twin.tryAcquire(cost, now + retry, null));
       } else {
@@ -119,8 +121,8 @@ class WindowAndConcurrencyTest {
     }
   }
 
-  private static Limiter replay(int limit, long window, List<long[]> grants) {
-    Limiter w = Limiter.of(LimitSpec.exactSlidingWindow(limit, Duration.ofNanos(window)));
+  private static LimitState replay(int limit, long window, List<long[]> grants) {
+    LimitState w = LimitState.of(LimitSpec.exactSlidingWindow(limit, Duration.ofNanos(window)));
     for (long[] g : grants) {
       assertTrue(w.tryAcquire(g[1], g[0], null));
     }
@@ -135,8 +137,8 @@ class WindowAndConcurrencyTest {
   void slidingWindowEstimateAgreesWithExactLogOnBurstyAgentTrace() {
     Random r = new Random(20261122);
     long window = Duration.ofMinutes(1).toNanos();
-    Limiter estimate = Limiter.of(LimitSpec.slidingWindow(100, Duration.ofNanos(window)));
-    Limiter exact = Limiter.of(LimitSpec.exactSlidingWindow(100, Duration.ofNanos(window)));
+    LimitState estimate = LimitState.of(LimitSpec.slidingWindow(100, Duration.ofNanos(window)));
+    LimitState exact = LimitState.of(LimitSpec.exactSlidingWindow(100, Duration.ofNanos(window)));
     long now = nanos("2026-01-01T00:00:00Z");
     long attempts = 0;
     long wrong = 0;
@@ -164,7 +166,7 @@ class WindowAndConcurrencyTest {
   void concurrencyNeverExceedsMaxInFlight(
       @ForAll @IntRange(min = 1, max = 5) int max,
       @ForAll @Size(max = 200) List<@IntRange(min = -3, max = 3) Integer> ops) {
-    Limiter c = Limiter.of(LimitSpec.concurrency(max));
+    LimitState c = LimitState.of(LimitSpec.concurrency(max));
     List<Integer> held = new ArrayList<>();
     long model = 0;
     Probe p = new Probe();

@@ -51,8 +51,8 @@ final class Chart {
       new Spec("SingleKeyBenchmark", "bucket4jDenied", "token bucket, denied", Library.BUCKET4J),
       new Spec("SingleKeyBenchmark", "resilience4jDenied", "rate limiter, denied", Library.RESILIENCE4J),
       new Spec("SingleKeyBenchmark", "guavaDenied", "rate limiter, denied", Library.GUAVA),
-      new Spec("SingleKeyBenchmark", "fixedGranted", "calendar window, granted", Library.OURS),
-      new Spec("SingleKeyBenchmark", "fixedDenied", "calendar window, denied", Library.OURS),
+      new Spec("SingleKeyBenchmark", "calendarGranted", "calendar window, granted", Library.OURS),
+      new Spec("SingleKeyBenchmark", "calendarDenied", "calendar window, denied", Library.OURS),
       new Spec("SingleKeyBenchmark", "slidingGranted", "sliding window (estimate), granted", Library.OURS),
       new Spec("SingleKeyBenchmark", "slidingDenied", "sliding window (estimate), denied", Library.OURS),
       new Spec("SingleKeyBenchmark", "exactSlidingDenied", "sliding window (exact), denied", Library.OURS),
@@ -64,7 +64,7 @@ final class Chart {
       new Spec("SingleKeyBenchmark", "resilience4jGranted2Threads", "rate limiter, granted", Library.RESILIENCE4J),
       new Spec("SingleKeyBenchmark", "gcraDenied2Threads", "token bucket, denied", Library.OURS),
       new Spec("SingleKeyBenchmark", "bucket4jDenied2Threads", "token bucket, denied", Library.BUCKET4J),
-      new Spec("SingleKeyBenchmark", "fixedGranted2Threads", "calendar window, granted", Library.OURS));
+      new Spec("SingleKeyBenchmark", "calendarGranted2Threads", "calendar window, granted", Library.OURS));
 
   private static final List<Spec> ENGINE = List.of(
       new Spec("EngineBenchmark", "decide", "3 rules, 1M Zipf keys, 1 thread", Library.OURS),

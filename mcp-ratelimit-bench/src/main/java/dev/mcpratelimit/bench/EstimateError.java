@@ -1,8 +1,8 @@
 package dev.mcpratelimit.bench;
 
 import dev.mcpratelimit.LimitSpec;
-import dev.mcpratelimit.Limiter;
-import dev.mcpratelimit.Probe;
+import dev.mcpratelimit.spi.LimitState;
+import dev.mcpratelimit.spi.Probe;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -97,18 +97,18 @@ public final class EstimateError {
     return new Row(name, sharedHistory(times), independentHistories(times), estimateHistory(times));
   }
 
-  private static Limiter estimate() {
-    return Limiter.of(LimitSpec.slidingWindow(LIMIT, Duration.ofNanos(WINDOW)));
+  private static LimitState estimate() {
+    return LimitState.of(LimitSpec.slidingWindow(LIMIT, Duration.ofNanos(WINDOW)));
   }
 
-  private static Limiter exact() {
-    return Limiter.of(LimitSpec.exactSlidingWindow(LIMIT, Duration.ofNanos(WINDOW)));
+  private static LimitState exact() {
+    return LimitState.of(LimitSpec.exactSlidingWindow(LIMIT, Duration.ofNanos(WINDOW)));
   }
 
   /** Each limiter lives with its own decisions; every attempt on which they differ counts. */
   static Tally independentHistories(long[] times) {
-    Limiter estimate = estimate();
-    Limiter exact = exact();
+    LimitState estimate = estimate();
+    LimitState exact = exact();
     long granted = 0;
     long denied = 0;
     long deniedByExact = 0;
@@ -132,7 +132,7 @@ public final class EstimateError {
    * limit granted in any window-length interval) applied to the estimate's own grants.
    */
   static Tally estimateHistory(long[] times) {
-    Limiter estimate = estimate();
+    LimitState estimate = estimate();
     ArrayDeque<Long> grants = new ArrayDeque<>(); // the estimate's grants, oldest first
     long granted = 0;
     long denied = 0;
@@ -163,8 +163,8 @@ public final class EstimateError {
    * estimate decides otherwise.
    */
   static Tally sharedHistory(long[] times) {
-    Limiter estimate = estimate();
-    Limiter exact = exact();
+    LimitState estimate = estimate();
+    LimitState exact = exact();
     Probe probe = new Probe();
     long granted = 0;
     long denied = 0;
@@ -196,7 +196,7 @@ public final class EstimateError {
    * previous count dropped decides identically now and carries the right count into the next
    * window.
    */
-  private static Limiter book(Limiter estimate, long now, long exactRemaining) {
+  private static LimitState book(LimitState estimate, long now, long exactRemaining) {
     long start = Math.floorDiv(now, WINDOW) * WINDOW;
     if (estimate.tryAcquire(1, start + WINDOW - 1, null)) {
       return estimate;
@@ -204,7 +204,7 @@ public final class EstimateError {
     if (exactRemaining != 0) {
       throw new AssertionError("the current window is full, so the exact log must be too");
     }
-    Limiter full = estimate();
+    LimitState full = estimate();
     if (!full.tryAcquire(LIMIT, start, null)) {
       throw new AssertionError("a fresh window must take the whole limit");
     }

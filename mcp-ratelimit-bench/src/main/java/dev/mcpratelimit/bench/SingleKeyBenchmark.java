@@ -3,8 +3,8 @@ package dev.mcpratelimit.bench;
 import com.google.common.util.concurrent.RateLimiter;
 import dev.mcpratelimit.Clock;
 import dev.mcpratelimit.LimitSpec;
-import dev.mcpratelimit.Limiter;
-import dev.mcpratelimit.Probe;
+import dev.mcpratelimit.spi.LimitState;
+import dev.mcpratelimit.spi.Probe;
 import dev.mcpratelimit.WindowUnit;
 import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.Bucket;
@@ -47,14 +47,14 @@ public class SingleKeyBenchmark {
   static final Clock CLOCK = Clock.system();
   static final long HUGE = 1L << 40;
 
-  Limiter gcraGranted;
-  Limiter gcraDenied;
-  Limiter slidingGranted;
-  Limiter slidingDenied;
-  Limiter exactDenied;
-  Limiter fixedGranted;
-  Limiter fixedDenied;
-  Limiter concurrency;
+  LimitState gcraGranted;
+  LimitState gcraDenied;
+  LimitState slidingGranted;
+  LimitState slidingDenied;
+  LimitState exactDenied;
+  LimitState calendarGranted;
+  LimitState calendarDenied;
+  LimitState concurrency;
   Bucket bucket4jGranted;
   Bucket bucket4jDenied;
   AtomicRateLimiter r4jGranted;
@@ -69,18 +69,18 @@ public class SingleKeyBenchmark {
 
   @Setup
   public void setUp() {
-    gcraGranted = Limiter.of(LimitSpec.tokenBucket(HUGE, HUGE, Duration.ofNanos(HUGE)));
-    gcraDenied = Limiter.of(LimitSpec.tokenBucket(10, 1, Duration.ofHours(1)));
+    gcraGranted = LimitState.of(LimitSpec.tokenBucket(HUGE, HUGE, Duration.ofNanos(HUGE)));
+    gcraDenied = LimitState.of(LimitSpec.tokenBucket(10, 1, Duration.ofHours(1)));
     gcraDenied.tryAcquire(10, CLOCK.nanos(), null);
-    slidingGranted = Limiter.of(LimitSpec.slidingWindow(HUGE, Duration.ofSeconds(1)));
-    slidingDenied = Limiter.of(LimitSpec.slidingWindow(10, Duration.ofHours(1)));
+    slidingGranted = LimitState.of(LimitSpec.slidingWindow(HUGE, Duration.ofSeconds(1)));
+    slidingDenied = LimitState.of(LimitSpec.slidingWindow(10, Duration.ofHours(1)));
     slidingDenied.tryAcquire(10, CLOCK.nanos(), null);
-    exactDenied = Limiter.of(LimitSpec.exactSlidingWindow(10, Duration.ofHours(1)));
+    exactDenied = LimitState.of(LimitSpec.exactSlidingWindow(10, Duration.ofHours(1)));
     exactDenied.tryAcquire(10, CLOCK.nanos(), null);
-    fixedGranted = Limiter.of(LimitSpec.fixedWindow(LimitSpec.MAX_FIXED_WINDOW_LIMIT, WindowUnit.MINUTE));
-    fixedDenied = Limiter.of(LimitSpec.fixedWindow(10, WindowUnit.DAY));
-    fixedDenied.tryAcquire(10, CLOCK.nanos(), null);
-    concurrency = Limiter.of(LimitSpec.concurrency(1_000_000));
+    calendarGranted = LimitState.of(LimitSpec.calendarWindow(LimitSpec.MAX_CALENDAR_WINDOW_LIMIT, WindowUnit.MINUTE));
+    calendarDenied = LimitState.of(LimitSpec.calendarWindow(10, WindowUnit.DAY));
+    calendarDenied.tryAcquire(10, CLOCK.nanos(), null);
+    concurrency = LimitState.of(LimitSpec.concurrency(1_000_000));
     bucket4jGranted = Bucket.builder()
         .addLimit(Bandwidth.builder().capacity(HUGE).refillGreedy(HUGE, Duration.ofNanos(HUGE)).build()).build();
     bucket4jDenied = Bucket.builder()
@@ -192,19 +192,19 @@ public class SingleKeyBenchmark {
   }
 
   @Benchmark
-  public boolean fixedGranted(PerThread t) {
-    return fixedGranted.tryAcquire(1, CLOCK.nanos(), t.probe);
+  public boolean calendarGranted(PerThread t) {
+    return calendarGranted.tryAcquire(1, CLOCK.nanos(), t.probe);
   }
 
   @Benchmark
-  public boolean fixedDenied(PerThread t) {
-    return fixedDenied.tryAcquire(1, CLOCK.nanos(), t.probe);
+  public boolean calendarDenied(PerThread t) {
+    return calendarDenied.tryAcquire(1, CLOCK.nanos(), t.probe);
   }
 
   @Benchmark
   @Threads(2)
-  public boolean fixedGranted2Threads(PerThread t) {
-    return fixedGranted.tryAcquire(1, CLOCK.nanos(), t.probe);
+  public boolean calendarGranted2Threads(PerThread t) {
+    return calendarGranted.tryAcquire(1, CLOCK.nanos(), t.probe);
   }
 
   @Benchmark

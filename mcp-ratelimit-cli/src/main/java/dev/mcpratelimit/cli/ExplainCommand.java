@@ -112,8 +112,8 @@ final class ExplainCommand implements Callable<Integer> {
     } else if (p.defaultAction() == RateLimitPolicy.DefaultAction.DENY && !p.names(method, name)) {
       out.println("No rule names '" + name + "' and the policy's default is deny: the call is denied before any rule.");
     }
-    Rule[] rules = p.rulesFor(method, name);
-    if (rules.length == 0) {
+    List<Rule> rules = p.rulesFor(method, name);
+    if (rules.isEmpty()) {
       out.println("No rule applies.");
     } else {
       out.println("Rules that apply, in order (the target's own rules, then \"*\"):");

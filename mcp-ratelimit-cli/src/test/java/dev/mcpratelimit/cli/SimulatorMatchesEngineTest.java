@@ -59,7 +59,7 @@ class SimulatorMatchesEngineTest {
     Arbitrary<LimitSpec> spec = Arbitraries.oneOf(
         Arbitraries.integers().between(1, 6).map(c -> LimitSpec.tokenBucket(c, 1, Duration.ofSeconds(2))),
         Arbitraries.integers().between(1, 8).map(l -> LimitSpec.slidingWindow(l, Duration.ofSeconds(30))),
-        Arbitraries.integers().between(1, 8).map(l -> LimitSpec.fixedWindow(l, WindowUnit.MINUTE)),
+        Arbitraries.integers().between(1, 8).map(l -> LimitSpec.calendarWindow(l, WindowUnit.MINUTE)),
         Arbitraries.integers().between(1, 2).map(LimitSpec::concurrency));
     Arbitrary<Shape> rule = Combinators.combine(spec, Arbitraries.of("a", "b", "c", "*"),
         Arbitraries.of("user", "tenant", "global"), Arbitraries.integers().between(1, 3), Arbitraries.of(true, false))

@@ -47,10 +47,10 @@ final class Arith {
     return Long.compareUnsigned(a * b, c * d);
   }
 
-  /** Earliest time a limiter works with; earlier readings are treated as this. */
+  /** Earliest time a limit state works with; earlier readings are treated as this. */
   public static final long MIN_TIME = -(1L << 62);
 
-  /** Latest time a limiter works with (year 2116); later readings are treated as this. */
+  /** Latest time a limit state works with (year 2116); later readings are treated as this. */
   public static final long MAX_TIME = 1L << 62;
 
   /**

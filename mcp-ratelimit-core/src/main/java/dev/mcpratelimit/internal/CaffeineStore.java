@@ -6,8 +6,8 @@ import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.RemovalCause;
 import dev.mcpratelimit.Clock;
 import dev.mcpratelimit.LimitSpec;
-import dev.mcpratelimit.Limiter;
-import dev.mcpratelimit.Probe;
+import dev.mcpratelimit.spi.LimitState;
+import dev.mcpratelimit.spi.Probe;
 import dev.mcpratelimit.spi.Batch;
 import dev.mcpratelimit.spi.LimiterStore;
 import java.util.Arrays;
@@ -24,14 +24,14 @@ import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The in-memory store: one {@link Limiter} per key, in one table per rule state space (a rule's
+ * The in-memory store: one {@link LimitState} per key, in one table per rule state space (a rule's
  * name, key dimensions and limit). Within a space the key is the identity part itself (the user id
  * string, …) or a private sentinel for the shared anonymous bucket, so no key object is allocated
  * per decision or retained per key, and keys of different spaces cannot collide.
  *
  * <p>Rate spaces (token buckets and windows) are a plain {@link ConcurrentHashMap}: a decision is
  * one lookup and a CAS on the key's state, with no access-order or timer-wheel bookkeeping. Expiry
- * follows the state: a key expires once its state is idle ({@link Limiter#idleAt}: a bucket back at
+ * follows the state: a key expires once its state is idle ({@link LimitState#idleAt}: a bucket back at
  * full capacity, a window that no longer counts), as it then holds just what a fresh key would.
  * Expired keys are dropped by an amortised sweep: a few entries on every key creation, a few more
  * on one decision in {@value #SWEEP_ONE_IN} (a pass over a table starts at most once a second), and all of them on
@@ -87,14 +87,14 @@ public final class CaffeineStore implements LimiterStore {
   abstract static class Space {
     final String rule;
     final LimitSpec spec;
-    final Supplier<Limiter> factory;
+    final Supplier<LimitState> factory;
     /** Nanoseconds per token of a token bucket, else 0. */
     final long tokenInterval;
 
     Space(String rule, LimitSpec spec) {
       this.rule = rule;
       this.spec = spec;
-      this.factory = Limiters.factory(spec);
+      this.factory = LimitStates.factory(spec);
       this.tokenInterval = spec instanceof LimitSpec.TokenBucket tb ? tb.nanosPerToken() : 0;
     }
 
@@ -105,7 +105,7 @@ public final class CaffeineStore implements LimiterStore {
 
   /** A rate space: a hash table, expiry derived from the state and swept in small steps. */
   final class Table extends Space {
-    final ConcurrentHashMap<Object, Limiter> map = new ConcurrentHashMap<>();
+    final ConcurrentHashMap<Object, LimitState> map = new ConcurrentHashMap<>();
     private final ReentrantLock sweepLock = new ReentrantLock();
     private Iterator<Object> cursor = Collections.emptyIterator(); // under sweepLock
     private long passStartedAt = Long.MIN_VALUE; // under sweepLock
@@ -114,8 +114,8 @@ public final class CaffeineStore implements LimiterStore {
       super(rule, spec);
     }
 
-    Limiter limiter(Object key, long now, boolean sweep) {
-      Limiter l = map.get(key);
+    LimitState limiter(Object key, long now, boolean sweep) {
+      LimitState l = map.get(key);
       if (l == null) {
         return create(key, now);
       }
@@ -125,9 +125,9 @@ public final class CaffeineStore implements LimiterStore {
       return l;
     }
 
-    private Limiter create(Object key, long now) {
-      Limiter fresh = factory.get();
-      Limiter l = map.putIfAbsent(key, fresh);
+    private LimitState create(Object key, long now) {
+      LimitState fresh = factory.get();
+      LimitState l = map.putIfAbsent(key, fresh);
       if (l != null) {
         return l;
       }
@@ -145,7 +145,7 @@ public final class CaffeineStore implements LimiterStore {
     }
 
     /** Whether {@code l} is idle, so dropping it forgets nothing. */
-    static boolean expired(Limiter l, long now) {
+    static boolean expired(LimitState l, long now) {
       return l.idleAt(now) <= now;
     }
 
@@ -153,7 +153,7 @@ public final class CaffeineStore implements LimiterStore {
      * Examines up to {@code n} keys from the cursor, at most one pass of the table, unless another
      * thread is sweeping. Walks keys, not entries: nothing is allocated but a new pass's iterator.
      */
-    private void sweep(long now, int n, @Nullable Limiter spare) {
+    private void sweep(long now, int n, @Nullable LimitState spare) {
       if (!sweepLock.tryLock()) {
         return;
       }
@@ -172,7 +172,7 @@ public final class CaffeineStore implements LimiterStore {
             }
           }
           Object key = cursor.next();
-          Limiter v = map.get(key);
+          LimitState v = map.get(key);
           if (v != null && v != spare && expired(v, now)) {
             map.remove(key, v);
           }
@@ -183,9 +183,9 @@ public final class CaffeineStore implements LimiterStore {
     }
 
     /** Brings the table back to the cap, sparing the key just created. Under sweepLock. */
-    private void makeRoom(long now, Limiter fresh) {
+    private void makeRoom(long now, LimitState fresh) {
       Object bestKey = null;
-      Limiter best = null;
+      LimitState best = null;
       long bestIdleAt = 0;
       int sampled = 0;
       long seen = 0;
@@ -200,7 +200,7 @@ public final class CaffeineStore implements LimiterStore {
           return; // churned by other threads meanwhile
         }
         Object key = cursor.next();
-        Limiter v = map.get(key);
+        LimitState v = map.get(key);
         if (v == null || v == fresh) {
           continue;
         }
@@ -228,7 +228,7 @@ public final class CaffeineStore implements LimiterStore {
     long size(long now) {
       sweepLock.lock();
       try {
-        for (Iterator<Limiter> it = map.values().iterator(); it.hasNext(); ) {
+        for (Iterator<LimitState> it = map.values().iterator(); it.hasNext(); ) {
           if (expired(it.next(), now)) {
             it.remove();
           }
@@ -248,7 +248,7 @@ public final class CaffeineStore implements LimiterStore {
 
   /** A concurrency space: a Caffeine cache whose expiry follows the permits held. */
   final class PermitSpace extends Space {
-    final Cache<Object, Limiter> cache;
+    final Cache<Object, LimitState> cache;
 
     PermitSpace(String rule, LimitSpec spec) {
       super(rule, spec);
@@ -258,12 +258,12 @@ public final class CaffeineStore implements LimiterStore {
               .executor(Runnable::run) // evictions are reported on the deciding thread, in order
               .ticker(clock::nanos)
               .expireAfter(new PermitExpiry())
-              .removalListener((Object k, Limiter v, RemovalCause c) -> onRemoval(this, v, c))
+              .removalListener((Object k, LimitState v, RemovalCause c) -> onRemoval(this, v, c))
               .build();
     }
 
     /** Gives back permits taken under a key, inside compute. */
-    void giveBack(Object key, Limiter l, long cost, long acquiredAt) {
+    void giveBack(Object key, LimitState l, long cost, long acquiredAt) {
       long now = clock.nanos();
       boolean[] done = {false};
       cache.asMap().computeIfPresent(key, (k, v) -> {
@@ -291,28 +291,28 @@ public final class CaffeineStore implements LimiterStore {
   }
 
   /** A concurrency key lives while a permit is held, and a grace period after the last release. */
-  private static final class PermitExpiry implements Expiry<Object, Limiter> {
+  private static final class PermitExpiry implements Expiry<Object, LimitState> {
     @Override
-    public long expireAfterCreate(Object key, Limiter value, long currentTime) {
+    public long expireAfterCreate(Object key, LimitState value, long currentTime) {
       return span(value);
     }
 
     @Override
-    public long expireAfterUpdate(Object key, Limiter value, long currentTime, long currentDuration) {
+    public long expireAfterUpdate(Object key, LimitState value, long currentTime, long currentDuration) {
       return span(value);
     }
 
     @Override
-    public long expireAfterRead(Object key, Limiter value, long currentTime, long currentDuration) {
+    public long expireAfterRead(Object key, LimitState value, long currentTime, long currentDuration) {
       return currentDuration; // set by compute from the permits held
     }
 
-    private static long span(Limiter value) {
+    private static long span(LimitState value) {
       return ((ConcurrencyPermits) value).inFlight() > 0 ? FOREVER : CONCURRENCY_GRACE_NANOS;
     }
   }
 
-  private void onRemoval(Space space, @Nullable Limiter value, RemovalCause cause) {
+  private void onRemoval(Space space, @Nullable LimitState value, RemovalCause cause) {
     if (value == null || cause == RemovalCause.EXPLICIT || cause == RemovalCause.REPLACED) {
       return;
     }
@@ -320,7 +320,7 @@ public final class CaffeineStore implements LimiterStore {
   }
 
   /** Counts and reports a key dropped by the cap (or by expiry) while it still held state. */
-  private void evicted(Space space, Limiter value, long now) {
+  private void evicted(Space space, LimitState value, long now) {
     if (value.idleAt(now) > now) {
       liveEvictions.increment();
       try {
@@ -344,7 +344,7 @@ public final class CaffeineStore implements LimiterStore {
 
   /** The entries one acquisition has taken so far, per thread, before its ticket is built. */
   private static final class Taken {
-    Object[] entries = new Object[4]; // a Limiter, or a Hold for concurrency permits
+    Object[] entries = new Object[4]; // a LimitState, or a Hold for concurrency permits
     long[] costs = new long[4];
     long[] froms = new long[4];
     int size;
@@ -411,8 +411,8 @@ public final class CaffeineStore implements LimiterStore {
       Probe probe = batch.probe(i);
       if (space instanceof PermitSpace ps) {
         boolean[] ok = new boolean[1];
-        Limiter l = ps.cache.asMap().compute(key, (k, v) -> {
-          Limiter lim = v != null ? v : ps.factory.get();
+        LimitState l = ps.cache.asMap().compute(key, (k, v) -> {
+          LimitState lim = v != null ? v : ps.factory.get();
           ok[0] = lim.tryAcquire(cost, now, probe);
           return lim;
         });
@@ -424,7 +424,7 @@ public final class CaffeineStore implements LimiterStore {
         continue;
       }
       Table table = (Table) space;
-      Limiter l = table.limiter(key, now, sweep);
+      LimitState l = table.limiter(key, now, sweep);
       long maxWait = batch.maxWaitNanos(i);
       boolean ok;
       for (; ; ) {
@@ -434,7 +434,7 @@ public final class CaffeineStore implements LimiterStore {
         }
         // a sweep may have dropped the key, idle, between the lookup and the take: then put the
         // state back, or take from the key created meanwhile, so no grant is ever forgotten
-        Limiter current = table.map.get(key);
+        LimitState current = table.map.get(key);
         if (current == null) {
           current = table.map.putIfAbsent(key, l);
         }
@@ -503,7 +503,7 @@ public final class CaffeineStore implements LimiterStore {
   }
 
   /** Where a concurrency permit lives, for giving it back inside {@code compute}. */
-  private record Hold(PermitSpace space, Object key, Limiter limiter) {}
+  private record Hold(PermitSpace space, Object key, LimitState limiter) {}
 
   /**
    * The costs of one granted batch. The ticket is a {@link Settlement}, so when nothing else needs
@@ -532,7 +532,7 @@ public final class CaffeineStore implements LimiterStore {
       if (entry instanceof Hold h) {
         h.space().giveBack(h.key(), h.limiter(), cost, from);
       } else if (entry != null && !permitsOnly) {
-        ((Limiter) entry).refund(cost, from, clock.nanos());
+        ((LimitState) entry).refund(cost, from, clock.nanos());
       }
     }
 

@@ -1,14 +1,14 @@
 package dev.mcpratelimit.internal;
 
 import dev.mcpratelimit.LimitSpec;
-import dev.mcpratelimit.Limiter;
-import dev.mcpratelimit.Probe;
+import dev.mcpratelimit.spi.LimitState;
+import dev.mcpratelimit.spi.Probe;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import org.jspecify.annotations.Nullable;
 
 /** A concurrency limit: a count of cost in flight, taken by CAS and given back on refund. */
-final class ConcurrencyPermits implements Limiter {
+final class ConcurrencyPermits implements LimitState {
   private static final VarHandle IN_FLIGHT;
 
   static {

@@ -11,6 +11,8 @@ import dev.mcpratelimit.RateLimiter;
 import dev.mcpratelimit.Rule;
 import dev.mcpratelimit.spi.Batch;
 import dev.mcpratelimit.spi.LimiterStore;
+import dev.mcpratelimit.internal.seam.AsyncEngine;
+import dev.mcpratelimit.internal.seam.Sleeper;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -25,7 +27,7 @@ import org.jspecify.annotations.Nullable;
  * ({@link LimitDenials}, worded by {@link DenialMessages}) and the grant ({@link Grant}). Reads the
  * clock once per decision and allocates, on a typical in-memory grant, only the store's ticket.
  */
-public final class Engine implements RateLimiter {
+public final class Engine implements AsyncEngine {
   private static final ThreadLocal<Evaluation> EVALUATION = ThreadLocal.withInitial(Evaluation::new);
 
   private volatile RateLimitPolicy policy;
@@ -111,7 +113,7 @@ public final class Engine implements RateLimiter {
     if (refused != null) {
       return denied(call, refused);
     }
-    final Rule[] rules = pol.rulesFor(call.method(), call.target());
+    final Rule[] rules = ((RuleList) pol.rulesFor(call.method(), call.target())).array();
     if (!backoffs.isEmpty()) {
       Decision.Denied b = backoffs.check(call, rules, now, startedAt, waiting);
       if (b != null) {

@@ -1,8 +1,8 @@
 package dev.mcpratelimit.internal;
 
 import dev.mcpratelimit.LimitSpec;
-import dev.mcpratelimit.Limiter;
-import dev.mcpratelimit.Probe;
+import dev.mcpratelimit.spi.LimitState;
+import dev.mcpratelimit.spi.Probe;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -17,7 +17,7 @@ import org.jspecify.annotations.Nullable;
  * ahead, in which case every entry ahead of now is clamped to now: state left by a clock that
  * jumped far ahead and back blocks for at most one window, and the retry hint stays true.
  */
-final class ExactSlidingWindow implements Limiter {
+final class ExactSlidingWindow implements LimitState {
   private static final int INITIAL = 8;
 
   private final LimitSpec.SlidingWindow spec;

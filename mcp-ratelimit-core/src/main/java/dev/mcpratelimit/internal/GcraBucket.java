@@ -1,8 +1,8 @@
 package dev.mcpratelimit.internal;
 
 import dev.mcpratelimit.LimitSpec;
-import dev.mcpratelimit.Limiter;
-import dev.mcpratelimit.Probe;
+import dev.mcpratelimit.spi.LimitState;
+import dev.mcpratelimit.spi.Probe;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import org.jspecify.annotations.Nullable;
@@ -12,7 +12,7 @@ import org.jspecify.annotations.Nullable;
  * one {@code long}. The bucket is full when {@code tat <= now}; a cost {@code c} conforms when
  * {@code max(tat, now) + c*T - C*T <= now} (T = nanos per token, C = capacity).
  */
-final class GcraBucket implements Limiter {
+final class GcraBucket implements LimitState {
   private static final VarHandle TAT;
 
   static {

@@ -3,7 +3,7 @@ package dev.mcpratelimit.internal;
 import dev.mcpratelimit.Clock;
 import dev.mcpratelimit.Decision;
 import dev.mcpratelimit.LimitSpec;
-import dev.mcpratelimit.Probe;
+import dev.mcpratelimit.spi.Probe;
 import dev.mcpratelimit.Rule;
 import dev.mcpratelimit.spi.Batch;
 

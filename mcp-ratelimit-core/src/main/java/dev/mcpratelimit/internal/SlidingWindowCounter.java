@@ -1,14 +1,14 @@
 package dev.mcpratelimit.internal;
 
 import dev.mcpratelimit.LimitSpec;
-import dev.mcpratelimit.Limiter;
-import dev.mcpratelimit.Probe;
+import dev.mcpratelimit.spi.LimitState;
+import dev.mcpratelimit.spi.Probe;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Sliding window estimated from two fixed-window counters: the count of the current window plus
+ * Sliding window estimated from two counters of consecutive windows: the count of the current window plus
  * the previous window's count weighted by the fraction of it that the sliding window still
  * covers. The comparison is exact (128-bit products, no division) and decides everything; the
  * remaining cost and the retry-after it implies are solved in closed form (floating point) and
@@ -20,7 +20,7 @@ import org.jspecify.annotations.Nullable;
  * per second) — it is packed there and nothing is allocated; otherwise it is an immutable
  * snapshot, and a grant allocates one small object. A denial allocates nothing either way.
  */
-final class SlidingWindowCounter implements Limiter {
+final class SlidingWindowCounter implements LimitState {
   private static final VarHandle STATE;
   private static final VarHandle PACKED;
 

@@ -1,7 +1,6 @@
 package dev.mcpratelimit.spi;
 
 import dev.mcpratelimit.LimitSpec;
-import dev.mcpratelimit.Probe;
 import java.util.Arrays;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
@@ -51,7 +50,7 @@ public final class Batch {
   /**
    * Adds an entry.
    *
-   * @param key the limiter's key
+   * @param key the key of the limit state
    * @param spec its limit
    * @param cost the cost to take, 0 or more
    * @param maxWaitNanos the longest the caller will wait for this entry, 0 or more

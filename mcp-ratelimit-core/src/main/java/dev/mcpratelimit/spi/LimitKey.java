@@ -5,7 +5,7 @@ import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The key of one limiter's state: the rule's state identity (its name, key dimensions and limit)
+ * The key of one limit state: the rule's state identity (its name, key dimensions and limit)
  * plus the resolved identity part (a user id, a tenant id, …; {@code null} for the bucket shared
  * by callers without that identity). Two keys are equal exactly when both components are, so
  * keys cannot collide whatever characters they contain.

@@ -20,7 +20,7 @@ public interface LimiterStore extends AutoCloseable {
   /**
    * Tries to take every entry of the batch at once. Fills every entry's probe (granted or not,
    * remaining, retry-after, reset, wait). A token-bucket entry with a positive max wait may book
-   * a future slot ({@link dev.mcpratelimit.Probe#waitNanos()}).
+   * a future slot ({@link dev.mcpratelimit.spi.Probe#waitNanos()}).
    *
    * @param batch the entries; reused by the caller once this returns
    * @return a ticket holding the taken costs when every entry was granted; {@code null} when any
@@ -79,7 +79,7 @@ public interface LimiterStore extends AutoCloseable {
    * {@code updatePolicy} with the {@linkplain dev.mcpratelimit.Rule#stateIdentity() state
    * identities} that the old policy used and the new one does not; calls in flight that hold state
    * there settle harmlessly. Stores whose state expires by itself (the Redis store's TTLs) may
-   * ignore it; the default does nothing. Limiters that share one store should share one policy,
+   * ignore it; the default does nothing. LimitStates that share one store should share one policy,
    * or a reload of one drops state the other still uses.
    *
    * @param spaces state identities no longer in use

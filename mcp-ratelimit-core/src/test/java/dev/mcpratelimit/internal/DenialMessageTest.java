@@ -25,7 +25,7 @@ class DenialMessageTest {
 
   @Test
   void windowsSayPerHourNotPerOneHour() {
-    LimitSpec hour = LimitSpec.fixedWindow(5, WindowUnit.HOUR);
+    LimitSpec hour = LimitSpec.calendarWindow(5, WindowUnit.HOUR);
     assertEquals("Limit of 5 per hour per user reached (rule 'issues')",
         DenialMessages.describe(rule("issues", hour), hour, 1));
     LimitSpec tenMinutes = LimitSpec.slidingWindow(100, Duration.ofMinutes(10));
@@ -37,7 +37,7 @@ class DenialMessageTest {
   void concurrencyAndOversizedCostDenialsReadAsPlainSentences() {
     LimitSpec one = LimitSpec.concurrency(1);
     assertEquals("At most 1 call at a time per user (rule 'db')", DenialMessages.describe(rule("db", one), one, 1));
-    LimitSpec day = LimitSpec.fixedWindow(1000, WindowUnit.DAY);
+    LimitSpec day = LimitSpec.calendarWindow(1000, WindowUnit.DAY);
     assertEquals("Cost 5000 exceeds the limit of 1000 of rule 'spend'", DenialMessages.describe(rule("spend", day), day, 5000));
   }
 }

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
  */
 class InMemoryTicketTest {
   private static final long LIMIT = 10_000_000;
-  private static final LimitSpec DAY = LimitSpec.fixedWindow(LIMIT, WindowUnit.DAY);
+  private static final LimitSpec DAY = LimitSpec.calendarWindow(LIMIT, WindowUnit.DAY);
 
   private final FakeClock clock = FakeClock.create();
   private final CaffeineStore store = new CaffeineStore(1000, clock);

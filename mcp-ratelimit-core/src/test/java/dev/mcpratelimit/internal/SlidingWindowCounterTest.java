@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mcpratelimit.LimitSpec;
-import dev.mcpratelimit.Probe;
+import dev.mcpratelimit.spi.Probe;
 import java.time.Duration;
 import java.util.List;
 import net.jqwik.api.Arbitraries;

@@ -43,7 +43,7 @@ public abstract class AtomicityContract extends StackingContract {
   }
 
   static Stream<String> tenantBudgets() {
-    return Stream.of("token bucket", "exact sliding window", "sliding window", "fixed window");
+    return Stream.of("token bucket", "exact sliding window", "sliding window", "calendar window");
   }
 
   @ParameterizedTest(name = "tenant budget: {0}")
@@ -53,7 +53,7 @@ public abstract class AtomicityContract extends StackingContract {
       case "token bucket" -> frozen(120);
       case "exact sliding window" -> LimitSpec.exactSlidingWindow(120, Duration.ofDays(1));
       case "sliding window" -> LimitSpec.slidingWindow(120, Duration.ofDays(1));
-      default -> LimitSpec.fixedWindow(120, WindowUnit.DAY);
+      default -> LimitSpec.calendarWindow(120, WindowUnit.DAY);
     };
     // one tenant budget shared by two rules' callers; per-user buckets per tool
     Rule tenant = Rule.builder("tenant").key(KeyResolvers.tenant()).limit(tenantSpec).build();

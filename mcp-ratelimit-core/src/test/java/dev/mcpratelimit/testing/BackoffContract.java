@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.mcpratelimit.internal.seam.AsyncEngine;
 import dev.mcpratelimit.Decision;
 import dev.mcpratelimit.DenialReason;
 import dev.mcpratelimit.KeyResolvers;
@@ -67,7 +68,7 @@ public abstract class BackoffContract extends PolicyDenialContract {
     RateLimiter l = limiter(Rule.builder("user").maxWait(Duration.ofSeconds(5)).limit(frozen(100)).build());
     l.backoff(KeyResolvers.tool(), "github", clock.instant().plusSeconds(3));
     long before = clock.nanos();
-    Decision.Denied first = denied(l.reserve(call("github", "u"), RateLimiter.FIRST_ATTEMPT));
+    Decision.Denied first = denied(AsyncEngine.of(l).reserve(call("github", "u"), AsyncEngine.FIRST_ATTEMPT));
     assertTrue(first.waitable(), "3 s is within the 5 s max wait");
     assertFalse(denied(l.acquire(call("github", "u"))).waitable(), "a plain acquire never waits, as for limit denials");
     assertTrue(l.acquireBlocking(call("github", "u")).isGranted());

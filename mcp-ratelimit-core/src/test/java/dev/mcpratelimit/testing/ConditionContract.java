@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.mcpratelimit.Condition;
 import dev.mcpratelimit.Decision;
 import dev.mcpratelimit.DenialReason;
-import dev.mcpratelimit.Probe;
+import dev.mcpratelimit.spi.Probe;
 import dev.mcpratelimit.RateLimiter;
 import dev.mcpratelimit.Rule;
 import java.math.BigDecimal;

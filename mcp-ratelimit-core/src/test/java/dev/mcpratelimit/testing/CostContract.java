@@ -6,13 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.mcpratelimit.internal.seam.AsyncEngine;
 import dev.mcpratelimit.CallContext;
 import dev.mcpratelimit.Cost;
 import dev.mcpratelimit.Decision;
 import dev.mcpratelimit.DenialReason;
 import dev.mcpratelimit.KeyResolvers;
 import dev.mcpratelimit.LimitSpec;
-import dev.mcpratelimit.Probe;
+import dev.mcpratelimit.spi.Probe;
 import dev.mcpratelimit.RateLimitPolicy;
 import dev.mcpratelimit.RateLimiter;
 import dev.mcpratelimit.Rule;
@@ -99,7 +100,7 @@ public abstract class CostContract extends KeyCollisionContract {
 
   @Test
   void costAboveTheLimitIsDeniedForGood() {
-    List<LimitSpec> specs = List.of(frozen(3), LimitSpec.fixedWindow(3, WindowUnit.DAY),
+    List<LimitSpec> specs = List.of(frozen(3), LimitSpec.calendarWindow(3, WindowUnit.DAY),
         LimitSpec.slidingWindow(3, Duration.ofDays(1)), LimitSpec.exactSlidingWindow(3, Duration.ofDays(1)),
         LimitSpec.concurrency(3));
     for (LimitSpec spec : specs) {
@@ -118,7 +119,7 @@ public abstract class CostContract extends KeyCollisionContract {
       Decision blocking = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> l.acquireBlocking(c));
       assertEquals(Probe.NEVER, denied(blocking).retryAfterNanos());
       assertEquals(before, clock.nanos(), "no wait: " + spec);
-      Decision.Denied reserved = denied(l.reserve(c, RateLimiter.FIRST_ATTEMPT));
+      Decision.Denied reserved = denied(AsyncEngine.of(l).reserve(c, AsyncEngine.FIRST_ATTEMPT));
       assertFalse(reserved.waitable());
       assertEquals(3, remaining(rule, c), "nothing taken: " + spec);
     }

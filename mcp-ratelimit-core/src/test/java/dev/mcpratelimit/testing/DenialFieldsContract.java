@@ -4,12 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.mcpratelimit.internal.seam.AsyncEngine;
 import dev.mcpratelimit.CallContext;
 import dev.mcpratelimit.Decision;
 import dev.mcpratelimit.DenialReason;
 import dev.mcpratelimit.KeyResolvers;
 import dev.mcpratelimit.LimitSpec;
-import dev.mcpratelimit.Probe;
+import dev.mcpratelimit.spi.Probe;
 import dev.mcpratelimit.RateLimitPolicy;
 import dev.mcpratelimit.RateLimiter;
 import dev.mcpratelimit.Rule;
@@ -27,10 +28,10 @@ public abstract class DenialFieldsContract extends FailureContract {
   @Test
   void denialCarriesEveryFieldAndTheLargestRetryAfter() {
     advanceTo(at("2026-01-01T14:20:00Z"));
-    Rule minute = Rule.builder("minute").targets("create_issue").limit(LimitSpec.fixedWindow(5, WindowUnit.MINUTE)).build();
+    Rule minute = Rule.builder("minute").targets("create_issue").limit(LimitSpec.calendarWindow(5, WindowUnit.MINUTE)).build();
     Rule hourly = Rule.builder("hourly issue limit").targets("create_issue")
         .key(KeyResolvers.composite(KeyResolvers.user(), KeyResolvers.tool()))
-        .limit(LimitSpec.fixedWindow(5, WindowUnit.HOUR)).onDeny("Hourly limit of 5 new issues reached").build();
+        .limit(LimitSpec.calendarWindow(5, WindowUnit.HOUR)).onDeny("Hourly limit of 5 new issues reached").build();
     for (List<Rule> order : List.of(List.of(hourly, minute), List.of(minute, hourly))) {
       store.close();
       store = newStore(clock);
@@ -61,10 +62,10 @@ public abstract class DenialFieldsContract extends FailureContract {
   void calendarBoundariesAreExactAndRetryAfterNeverEarlyOnEveryStore() {
     // 12.6 ms before a UTC midnight; the in-memory store on the same clock is the reference
     Instant start = at("2026-12-02T23:59:59.987397716Z");
-    List<LimitSpec> specs = List.of(LimitSpec.fixedWindow(1, WindowUnit.DAY),
-        LimitSpec.fixedWindow(1, WindowUnit.HOUR), LimitSpec.fixedWindow(1, WindowUnit.MINUTE),
-        LimitSpec.fixedWindow(1, WindowUnit.DAY, java.time.ZoneId.of("America/New_York")),
-        LimitSpec.fixedWindow(1, WindowUnit.DAY, java.time.ZoneOffset.ofHoursMinutes(5, 30)));
+    List<LimitSpec> specs = List.of(LimitSpec.calendarWindow(1, WindowUnit.DAY),
+        LimitSpec.calendarWindow(1, WindowUnit.HOUR), LimitSpec.calendarWindow(1, WindowUnit.MINUTE),
+        LimitSpec.calendarWindow(1, WindowUnit.DAY, java.time.ZoneId.of("America/New_York")),
+        LimitSpec.calendarWindow(1, WindowUnit.DAY, java.time.ZoneOffset.ofHoursMinutes(5, 30)));
     List<Instant> boundaries = List.of(at("2026-12-03T00:00:00Z"), at("2026-12-03T00:00:00Z"),
         at("2026-12-03T00:00:00Z"), at("2026-12-03T05:00:00Z"), at("2026-12-03T18:30:00Z"));
     for (int i = 0; i < specs.size(); i++) {
@@ -101,7 +102,7 @@ public abstract class DenialFieldsContract extends FailureContract {
     Rule one = Rule.builder("one at a time").limit(LimitSpec.concurrency(1)).maxWait(Duration.ofSeconds(5)).build();
     RateLimiter l = limiter(bucket, one);
     Decision.Granted held = granted(l.acquire(call("x", "alice")));
-    Decision.Denied d = denied(l.reserve(call("x", "alice"), RateLimiter.FIRST_ATTEMPT));
+    Decision.Denied d = denied(AsyncEngine.of(l).reserve(call("x", "alice"), AsyncEngine.FIRST_ATTEMPT));
     assertEquals("bucket", d.rule());
     assertEquals(Probe.NEVER, d.retryAfterNanos(), "the permit frees when a call ends: no time can be promised");
     assertFalse(d.waitable());

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.mcpratelimit.internal.seam.Seams;
 import dev.mcpratelimit.CallContext;
 import dev.mcpratelimit.Decision;
 import dev.mcpratelimit.DenialReason;
@@ -62,8 +63,7 @@ public abstract class FailureContract extends WaitingContract {
         .rule(Rule.builder("b").maxWait(Duration.ofSeconds(1)).limit(bucket).build())
         .rule(Rule.builder("s").mode(Mode.SHADOW).limit(frozen(1)).build())
         .build();
-    RateLimiter l = RateLimiter.builder(policy).clock(clock).store(store).listener(angry).listener(events)
-        .sleeper(n -> advance(clock, Duration.ofNanos(n))).build();
+    RateLimiter l = Seams.sleeper(RateLimiter.builder(policy).clock(clock).store(store).listener(angry).listener(events), n -> advance(clock, Duration.ofNanos(n))).build();
     CallContext c = call("x", "u");
     assertTrue(take(l, c));
     assertEquals(1, events.granted.get(), "the next listener still hears every event");

@@ -48,7 +48,7 @@ public abstract class HostileInputContract extends DenialFieldsContract {
     // a daily spend quota weighted by an argument, under the default FAIL_OPEN: a cost the store
     // cannot hold must never become a fail-open grant that counts nothing
     Rule quota = Rule.builder("daily spend").key(KeyResolvers.tenant())
-        .limit(LimitSpec.fixedWindow(1_000_000, WindowUnit.DAY)).cost(Cost.fromArgument("amount")).build();
+        .limit(LimitSpec.calendarWindow(1_000_000, WindowUnit.DAY)).cost(Cost.fromArgument("amount")).build();
     RateLimiter l = limiter(quota);
     CallContext hostile = call("charge", "u", Map.of("amount", UNREPRESENTABLE));
     Decision.Denied d = denied(l.acquire(hostile));

@@ -10,7 +10,7 @@ import dev.mcpratelimit.Decision;
 import dev.mcpratelimit.DenialReason;
 import dev.mcpratelimit.KeyResolvers;
 import dev.mcpratelimit.MissingIdentity;
-import dev.mcpratelimit.Probe;
+import dev.mcpratelimit.spi.Probe;
 import dev.mcpratelimit.RateLimiter;
 import dev.mcpratelimit.Rule;
 import java.time.Duration;

@@ -7,7 +7,7 @@ import dev.mcpratelimit.CallContext;
 import dev.mcpratelimit.Decision;
 import dev.mcpratelimit.DenialReason;
 import dev.mcpratelimit.KeyResolvers;
-import dev.mcpratelimit.Probe;
+import dev.mcpratelimit.spi.Probe;
 import dev.mcpratelimit.RateLimitPolicy;
 import dev.mcpratelimit.RateLimiter;
 import dev.mcpratelimit.Rule;

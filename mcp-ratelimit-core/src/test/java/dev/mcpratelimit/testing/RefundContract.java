@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.mcpratelimit.internal.seam.AsyncEngine;
 import dev.mcpratelimit.CallContext;
 import dev.mcpratelimit.Condition;
 import dev.mcpratelimit.Decision;
@@ -13,7 +14,7 @@ import dev.mcpratelimit.DenialReason;
 import dev.mcpratelimit.KeyResolvers;
 import dev.mcpratelimit.LimitSpec;
 import dev.mcpratelimit.MissingIdentity;
-import dev.mcpratelimit.Probe;
+import dev.mcpratelimit.spi.Probe;
 import dev.mcpratelimit.RateLimiter;
 import dev.mcpratelimit.Rule;
 import dev.mcpratelimit.WindowUnit;
@@ -58,7 +59,7 @@ public abstract class RefundContract extends AtomicityContract {
   @Test
   void aRefundIsExactWhenCallersReachTheStoreOutOfClockOrder() {
     // two callers read the clock at t and t + 1 ms, the later reading reaches the store first
-    List<LimitSpec> specs = List.of(frozen(5), LimitSpec.fixedWindow(5, WindowUnit.DAY),
+    List<LimitSpec> specs = List.of(frozen(5), LimitSpec.calendarWindow(5, WindowUnit.DAY),
         LimitSpec.slidingWindow(5, Duration.ofDays(1)), LimitSpec.exactSlidingWindow(5, Duration.ofDays(1)),
         LimitSpec.concurrency(5));
     for (LimitSpec spec : specs) {
@@ -87,7 +88,7 @@ public abstract class RefundContract extends AtomicityContract {
     // limit 2 per minute; a slow call at :00, others at :40 and at :70, then the slow call fails
     Map<LimitSpec, Long> remainingAfterRelease = new java.util.LinkedHashMap<>();
     remainingAfterRelease.put(LimitSpec.tokenBucket(2, 2, Duration.ofMinutes(1)), 0L); // its tokens had refilled
-    remainingAfterRelease.put(LimitSpec.fixedWindow(2, WindowUnit.MINUTE), 0L); // its window is over
+    remainingAfterRelease.put(LimitSpec.calendarWindow(2, WindowUnit.MINUTE), 0L); // its window is over
     remainingAfterRelease.put(LimitSpec.exactSlidingWindow(2, Duration.ofMinutes(1)), 0L); // its entry left the window
     remainingAfterRelease.put(LimitSpec.slidingWindow(2, Duration.ofMinutes(1)), 1L); // still weighed by the estimate
     int n = 0;
@@ -124,11 +125,11 @@ public abstract class RefundContract extends AtomicityContract {
         .limit(LimitSpec.tokenBucket(1, 1, Duration.ofSeconds(10))).build());
     CallContext c = call("x", "u");
     assertTrue(take(l, c));
-    Decision.Granted booked = granted(l.reserve(c, RateLimiter.FIRST_ATTEMPT));
+    Decision.Granted booked = granted(AsyncEngine.of(l).reserve(c, AsyncEngine.FIRST_ATTEMPT));
     assertEquals(10 * SECOND, booked.delayNanos());
     advance(clock, Duration.ofSeconds(5));
     booked.release(); // an async caller cancelled while waiting for its slot
-    assertEquals(5 * SECOND, granted(l.reserve(c, RateLimiter.FIRST_ATTEMPT)).delayNanos(),
+    assertEquals(5 * SECOND, granted(AsyncEngine.of(l).reserve(c, AsyncEngine.FIRST_ATTEMPT)).delayNanos(),
         "the next waiter gets the freed slot, 5 s from now");
   }
 

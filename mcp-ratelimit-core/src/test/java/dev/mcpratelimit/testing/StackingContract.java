@@ -21,9 +21,9 @@ import org.junit.jupiter.api.Test;
 public abstract class StackingContract extends StoreContractBase {
   @Test
   void stackedBurstAndDailyRulesAreBothEnforced() {
-    Rule burst = Rule.builder("burst").targets("create_issue").limit(LimitSpec.fixedWindow(3, WindowUnit.MINUTE))
+    Rule burst = Rule.builder("burst").targets("create_issue").limit(LimitSpec.calendarWindow(3, WindowUnit.MINUTE))
         .onDeny("Slow down — max 3 issues per minute").build();
-    Rule daily = Rule.builder("daily").targets("create_issue").limit(LimitSpec.fixedWindow(20, WindowUnit.DAY)).build();
+    Rule daily = Rule.builder("daily").targets("create_issue").limit(LimitSpec.calendarWindow(20, WindowUnit.DAY)).build();
     RateLimiter l = limiter(burst, daily);
     CallContext alice = call("create_issue", "alice");
 
@@ -64,9 +64,9 @@ public abstract class StackingContract extends StoreContractBase {
     Rule issues = Rule.builder("issues").targets("create_issue").limit(frozen(2)).build();
     RateLimiter l = limiter(global, issues);
     assertEquals(List.of("issues", "global"),
-        Arrays.stream(l.policy().rulesFor(CallContext.Method.TOOLS_CALL, "create_issue")).map(Rule::name).toList());
+        l.policy().rulesFor(CallContext.Method.TOOLS_CALL, "create_issue").stream().map(Rule::name).toList());
     assertEquals(List.of("global"),
-        Arrays.stream(l.policy().rulesFor(CallContext.Method.TOOLS_CALL, "echo")).map(Rule::name).toList());
+        l.policy().rulesFor(CallContext.Method.TOOLS_CALL, "echo").stream().map(Rule::name).toList());
 
     CallContext alice = call("create_issue", "alice", "t1");
     assertEquals(2, takeAll(l, alice, 2));

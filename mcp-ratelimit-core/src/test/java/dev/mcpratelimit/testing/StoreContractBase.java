@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.mcpratelimit.internal.seam.Seams;
 import dev.mcpratelimit.CallContext;
 import dev.mcpratelimit.Decision;
 import dev.mcpratelimit.LimitSpec;
@@ -83,8 +84,7 @@ public abstract class StoreContractBase {
 
   /** @return a limiter on the suite's clock and store, reporting to {@link #events} */
   protected RateLimiter limiter(RateLimitPolicy policy) {
-    return RateLimiter.builder(policy).clock(clock).store(store).listener(events)
-        .sleeper(nanos -> advance(clock, Duration.ofNanos(nanos))).build();
+    return Seams.sleeper(RateLimiter.builder(policy).clock(clock).store(store).listener(events), nanos -> advance(clock, Duration.ofNanos(nanos))).build();
   }
 
   /** @return a limiter for a policy of these rules */

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.mcpratelimit.internal.seam.AsyncEngine;
+import dev.mcpratelimit.internal.seam.Seams;
 import dev.mcpratelimit.CallContext;
 import dev.mcpratelimit.Decision;
 import dev.mcpratelimit.LimitSpec;
@@ -32,10 +34,10 @@ public abstract class WaitingContract extends BackoffContract {
     CallContext c = call("search", "u");
     List<Long> delays = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
-      delays.add(granted(l.reserve(c, RateLimiter.FIRST_ATTEMPT)).delayNanos());
+      delays.add(granted(AsyncEngine.of(l).reserve(c, AsyncEngine.FIRST_ATTEMPT)).delayNanos());
     }
     assertEquals(List.of(0L, 0L, SECOND, 2 * SECOND), delays, "each waiter gets the next slot");
-    Decision.Denied d = denied(l.reserve(c, RateLimiter.FIRST_ATTEMPT));
+    Decision.Denied d = denied(AsyncEngine.of(l).reserve(c, AsyncEngine.FIRST_ATTEMPT));
     assertFalse(d.waitable(), "3 s exceeds the 2 s max wait");
     assertEquals(3 * SECOND, d.retryAfterNanos());
     assertEquals(0, granted(l.acquire(call("search", "other"))).delayNanos(), "per user");
@@ -45,16 +47,16 @@ public abstract class WaitingContract extends BackoffContract {
   @Test
   void nonBlockingReserveOnAWindowSaysWhenToRetry() {
     advanceToSecond58();
-    RateLimiter l = limiter(Rule.builder("minute").maxWait(Duration.ofSeconds(5)).limit(LimitSpec.fixedWindow(1, WindowUnit.MINUTE)).build());
+    RateLimiter l = limiter(Rule.builder("minute").maxWait(Duration.ofSeconds(5)).limit(LimitSpec.calendarWindow(1, WindowUnit.MINUTE)).build());
     CallContext c = call("x", "u");
-    assertEquals(0, granted(l.reserve(c, RateLimiter.FIRST_ATTEMPT)).delayNanos());
+    assertEquals(0, granted(AsyncEngine.of(l).reserve(c, AsyncEngine.FIRST_ATTEMPT)).delayNanos());
     long startedAt = clock.nanos();
-    Decision.Denied d = denied(l.reserve(c, RateLimiter.FIRST_ATTEMPT));
+    Decision.Denied d = denied(AsyncEngine.of(l).reserve(c, AsyncEngine.FIRST_ATTEMPT));
     assertTrue(d.waitable());
     assertEquals(2 * SECOND, d.retryAfterNanos());
     advance(clock, d.retryAfter());
-    assertEquals(0, granted(l.reserve(c, startedAt)).delayNanos(), "granted once the window reset");
-    Decision.Denied late = denied(l.reserve(c, clock.nanos() - 4 * SECOND));
+    assertEquals(0, granted(AsyncEngine.of(l).reserve(c, startedAt)).delayNanos(), "granted once the window reset");
+    Decision.Denied late = denied(AsyncEngine.of(l).reserve(c, clock.nanos() - 4 * SECOND));
     assertFalse(late.waitable(), "60 s exceeds what is left of the max wait");
   }
 
@@ -62,8 +64,8 @@ public abstract class WaitingContract extends BackoffContract {
   void blockingWaitersOnATokenBucketAreServedInOrderWithinMaxWait() throws Exception {
     Rule rule = Rule.builder("b").maxWait(Duration.ofSeconds(5)).limit(LimitSpec.tokenBucket(1, 1, Duration.ofSeconds(1))).build();
     Queue<Long> slept = new ConcurrentLinkedQueue<>();
-    RateLimiter l = RateLimiter.builder(RateLimitPolicy.builder().rule(rule).build()).clock(clock).store(store)
-        .listener(events).sleeper(slept::add).build(); // records, does not move the clock: all wait at once
+    RateLimiter l = Seams.sleeper(RateLimiter.builder(RateLimitPolicy.builder().rule(rule).build()).clock(clock).store(store)
+        .listener(events), slept::add).build(); // records, does not move the clock: all wait at once
     Queue<Decision> decisions = new ConcurrentLinkedQueue<>();
     runThreads(8, t -> {
       try {
@@ -110,7 +112,7 @@ public abstract class WaitingContract extends BackoffContract {
   @Test
   void blockingWaitOnAWindowWaitsForTheResetOnlyWithinMaxWait() throws Exception {
     advanceToSecond58();
-    RateLimiter l = limiter(Rule.builder("minute").maxWait(Duration.ofSeconds(5)).limit(LimitSpec.fixedWindow(1, WindowUnit.MINUTE)).build());
+    RateLimiter l = limiter(Rule.builder("minute").maxWait(Duration.ofSeconds(5)).limit(LimitSpec.calendarWindow(1, WindowUnit.MINUTE)).build());
     CallContext c = call("x", "u");
     assertTrue(take(l, c));
     assertTrue(l.acquireBlocking(c).isGranted(), "waits 2 s for the next minute");
@@ -127,11 +129,10 @@ public abstract class WaitingContract extends BackoffContract {
     for (long maxWaitSeconds : new long[] {65, 61}) {
       advanceToSecond58();
       Rule rule = Rule.builder("minute-" + maxWaitSeconds).maxWait(Duration.ofSeconds(maxWaitSeconds))
-          .limit(LimitSpec.fixedWindow(1, WindowUnit.MINUTE)).build();
+          .limit(LimitSpec.calendarWindow(1, WindowUnit.MINUTE)).build();
       AtomicBoolean overtaken = new AtomicBoolean();
       RateLimiter[] holder = new RateLimiter[1];
-      RateLimiter l = RateLimiter.builder(RateLimitPolicy.builder().rule(rule).build()).clock(clock).store(store)
-          .sleeper(nanos -> {
+      RateLimiter l = Seams.sleeper(RateLimiter.builder(RateLimitPolicy.builder().rule(rule).build()).clock(clock).store(store), nanos -> {
             advance(clock, Duration.ofNanos(nanos));
             if (overtaken.compareAndSet(false, true)) {
               assertTrue(take(holder[0], call("x", "u")), "another caller takes the fresh window first");
@@ -157,14 +158,13 @@ public abstract class WaitingContract extends BackoffContract {
   void anInterruptedWaitReleasesItsSlotAndThrows() {
     Rule rule = Rule.builder("b").maxWait(Duration.ofSeconds(5)).limit(LimitSpec.tokenBucket(1, 1, Duration.ofSeconds(1))).build();
     RateLimitPolicy policy = RateLimitPolicy.builder().rule(rule).build();
-    RateLimiter l = RateLimiter.builder(policy).clock(clock).store(store).listener(events)
-        .sleeper(n -> {
+    RateLimiter l = Seams.sleeper(RateLimiter.builder(policy).clock(clock).store(store).listener(events), n -> {
           throw new InterruptedException("interrupted while waiting");
         }).build();
     CallContext c = call("x", "u");
     assertTrue(take(l, c));
     assertThrows(InterruptedException.class, () -> l.acquireBlocking(c));
-    assertEquals(SECOND, granted(l.reserve(c, RateLimiter.FIRST_ATTEMPT)).delayNanos(),
+    assertEquals(SECOND, granted(AsyncEngine.of(l).reserve(c, AsyncEngine.FIRST_ATTEMPT)).delayNanos(),
         "the interrupted waiter's slot was released: the next waiter gets it");
     assertTrue(events.waited.isEmpty());
   }
@@ -172,9 +172,8 @@ public abstract class WaitingContract extends BackoffContract {
   @Test
   void anInterruptedWindowWaitHoldsNothingAndAnInterruptedThreadDoesNotWait() {
     advanceToSecond58();
-    Rule rule = Rule.builder("minute").maxWait(Duration.ofSeconds(5)).limit(LimitSpec.fixedWindow(1, WindowUnit.MINUTE)).build();
-    RateLimiter l = RateLimiter.builder(RateLimitPolicy.builder().rule(rule).build()).clock(clock).store(store)
-        .sleeper(n -> {
+    Rule rule = Rule.builder("minute").maxWait(Duration.ofSeconds(5)).limit(LimitSpec.calendarWindow(1, WindowUnit.MINUTE)).build();
+    RateLimiter l = Seams.sleeper(RateLimiter.builder(RateLimitPolicy.builder().rule(rule).build()).clock(clock).store(store), n -> {
           throw new InterruptedException();
         }).build();
     CallContext c = call("x", "u");

@@ -67,9 +67,9 @@ final class ReadmeExamples {
   /** README "The engine, programmatically". */
   static void programmatic() {
     RateLimitPolicy policy = RateLimitPolicy.builder()
-        .rule(Rule.builder("burst").targets("create_issue").limit(LimitSpec.fixedWindow(3, WindowUnit.MINUTE)).build())
+        .rule(Rule.builder("burst").targets("create_issue").limit(LimitSpec.calendarWindow(3, WindowUnit.MINUTE)).build())
         .rule(Rule.builder("spend").targets("create_charge").key(KeyResolvers.tenant())
-            .cost(Cost.fromArgument("args.amount")).limit(LimitSpec.fixedWindow(1_000_000, WindowUnit.DAY)).build())
+            .cost(Cost.fromArgument("args.amount")).limit(LimitSpec.calendarWindow(1_000_000, WindowUnit.DAY)).build())
         .build();
     RateLimiter limiter = RateLimiter.builder(policy).build();          // in-memory store, system clock
     Decision d = limiter.acquire(CallContext.tool("create_issue").user("alice").tenant("acme").build());

@@ -22,7 +22,7 @@ import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Limiter state in a SQL database: durable across restarts, and shared by every server instance
+ * LimitState state in a SQL database: durable across restarts, and shared by every server instance
  * on one PostgreSQL database.
  *
  * <p><b>PostgreSQL</b> ({@link #builder(DataSource)}): <b>one round trip per decision</b>, whatever

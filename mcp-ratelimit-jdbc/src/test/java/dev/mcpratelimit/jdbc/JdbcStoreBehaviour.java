@@ -42,7 +42,7 @@ abstract class JdbcStoreBehaviour {
   void twoStoreInstancesTimesEightThreadsOnOneKeyGrantExactly() throws Exception {
     FakeClock clock = FakeClock.create();
     Rule user = Rule.builder("user").limit(LimitSpec.tokenBucket(500, 1, Duration.ofDays(1))).build();
-    Rule tenant = Rule.builder("tenant").key(KeyResolvers.tenant()).limit(LimitSpec.fixedWindow(400, WindowUnit.DAY)).build();
+    Rule tenant = Rule.builder("tenant").key(KeyResolvers.tenant()).limit(LimitSpec.calendarWindow(400, WindowUnit.DAY)).build();
     try (JdbcLimiterStore one = store(clock, true); JdbcLimiterStore two = store(clock, false)) {
       RateLimiter[] limiters = {limiter(one, clock, user, tenant), limiter(two, clock, user, tenant)};
       AtomicInteger granted = new AtomicInteger();
@@ -87,7 +87,7 @@ abstract class JdbcStoreBehaviour {
   void countersSurviveARestart() {
     FakeClock clock = FakeClock.create();
     Rule daily = Rule.builder("daily spend").key(KeyResolvers.tenant())
-        .cost(dev.mcpratelimit.Cost.fromArgument("args.amount")).limit(LimitSpec.fixedWindow(10_000, WindowUnit.DAY)).build();
+        .cost(dev.mcpratelimit.Cost.fromArgument("args.amount")).limit(LimitSpec.calendarWindow(10_000, WindowUnit.DAY)).build();
     CallContext spend = CallContext.tool("charge").tenant("acme").arguments(java.util.Map.of("amount", 8_000)).build();
     try (JdbcLimiterStore before = store(clock, true)) {
       assertTrue(limiter(before, clock, daily).acquire(spend).isGranted());

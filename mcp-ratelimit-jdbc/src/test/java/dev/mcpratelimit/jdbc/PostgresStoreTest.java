@@ -39,7 +39,7 @@ class PostgresStoreTest extends JdbcStoreBehaviour {
   @Test
   void aStoppedDatabaseFailsOpenOrClosedAsConfiguredAndTheStoreRecovers() {
     FakeClock clock = FakeClock.create();
-    Rule rule = Rule.builder("hourly").limit(LimitSpec.fixedWindow(5, WindowUnit.HOUR)).build();
+    Rule rule = Rule.builder("hourly").limit(LimitSpec.calendarWindow(5, WindowUnit.HOUR)).build();
     try (TestPostgres pg = TestPostgres.startNew();
         JdbcLimiterStore store = JdbcLimiterStore.builder(pg.dataSource()).clock(clock).build()) {
       StoreContract.Recorder open = new StoreContract.Recorder();

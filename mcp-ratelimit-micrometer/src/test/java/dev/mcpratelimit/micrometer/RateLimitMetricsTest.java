@@ -3,6 +3,7 @@ package dev.mcpratelimit.micrometer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.mcpratelimit.internal.seam.Seams;
 import dev.mcpratelimit.CallContext;
 import dev.mcpratelimit.Decision;
 import dev.mcpratelimit.LimitSpec;
@@ -41,7 +42,7 @@ class RateLimitMetricsTest {
     LimiterStore store = LimiterStore.inMemory(1000, clock);
     RateLimitMetrics metrics = RateLimitMetrics.of(policy, store);
     metrics.bindTo(registry);
-    RateLimiter l = RateLimiter.builder(policy).clock(clock).store(store).listener(metrics).sleeper(clock::advanceNanos).build();
+    RateLimiter l = Seams.sleeper(RateLimiter.builder(policy).clock(clock).store(store).listener(metrics), clock::advanceNanos).build();
     CallContext issue = CallContext.tool("create_issue").user("alice").build();
     for (int i = 0; i < 5; i++) {
       l.acquire(issue);

@@ -2,7 +2,7 @@ package dev.mcpratelimit.redis;
 
 import dev.mcpratelimit.Clock;
 import dev.mcpratelimit.LimitSpec;
-import dev.mcpratelimit.Probe;
+import dev.mcpratelimit.spi.Probe;
 import dev.mcpratelimit.WindowUnit;
 import dev.mcpratelimit.spi.Batch;
 import dev.mcpratelimit.spi.LimitKey;
@@ -42,7 +42,7 @@ import java.util.concurrent.TimeoutException;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Limiter state in Redis, shared by every instance of an MCP server and surviving restarts.
+ * LimitState state in Redis, shared by every instance of an MCP server and surviving restarts.
  *
  * <p><b>One round trip per decision</b>, whatever the number of rules: one Lua script (sent with
  * {@code EVALSHA}; after {@code NOSCRIPT} sent once with {@code EVAL}, which caches it again)
@@ -287,18 +287,18 @@ public final class RedisLimiterStore implements LimiterStore {
     } else if (spec instanceof LimitSpec.SlidingWindow sw) {
       return new String[] {sw.exact() ? "sx" : "sw", Long.toString(cost), Long.toString(Math.max(1, sw.window().toNanos() / 1000)),
           Long.toString(sw.limit()), "0", "0", "", "0"};
-    } else if (spec instanceof LimitSpec.FixedWindow fw) {
-      ZoneRules rules = fw.zone().getRules();
+    } else if (spec instanceof LimitSpec.CalendarWindow cw) {
+      ZoneRules rules = cw.zone().getRules();
       if (rules.isFixedOffset()) {
         long off = rules.getOffset(Instant.EPOCH).getTotalSeconds() * 1_000_000L;
-        return new String[] {"fw", Long.toString(cost), Long.toString(fw.limit()), "0",
-            Long.toString(fw.unit().nominalLength().toNanos() / 1000), Long.toString(off), "", "0"};
+        return new String[] {"cw", Long.toString(cost), Long.toString(cw.limit()), "0",
+            Long.toString(cw.unit().nominalLength().toNanos() / 1000), Long.toString(off), "", "0"};
       }
       Instant now = Instant.ofEpochSecond(Math.floorDiv(engineNow, 1_000_000_000L), Math.floorMod(engineNow, 1_000_000_000L));
-      ZonedDateTime start = now.atZone(fw.zone()).truncatedTo(fw.unit().chronoUnit());
-      ZonedDateTime end = fw.unit() == WindowUnit.DAY
-          ? start.toLocalDate().plusDays(1).atStartOfDay(fw.zone()) : start.plus(1, fw.unit().chronoUnit());
-      return new String[] {"fw", Long.toString(cost), Long.toString(fw.limit()), Long.toString(micros(start.toInstant())),
+      ZonedDateTime start = now.atZone(cw.zone()).truncatedTo(cw.unit().chronoUnit());
+      ZonedDateTime end = cw.unit() == WindowUnit.DAY
+          ? start.toLocalDate().plusDays(1).atStartOfDay(cw.zone()) : start.plus(1, cw.unit().chronoUnit());
+      return new String[] {"cw", Long.toString(cost), Long.toString(cw.limit()), Long.toString(micros(start.toInstant())),
           Long.toString(micros(end.toInstant())), "0", "", "0"};
     }
     LimitSpec.Concurrency c = (LimitSpec.Concurrency) spec;
@@ -446,7 +446,7 @@ public final class RedisLimiterStore implements LimiterStore {
       long resetAt;
       if (reset < 0) {
         resetAt = Probe.NEVER;
-      } else if (batch.spec(i) instanceof LimitSpec.FixedWindow) {
+      } else if (batch.spec(i) instanceof LimitSpec.CalendarWindow) {
         resetAt = reset * 1000; // a calendar boundary: exact, on the timeline the store decides on
       } else {
         resetAt = engineNow + (reset - scriptNow) * 1000;

@@ -8,11 +8,11 @@
 --           client has already given up on the reply and reported the call as not granted
 -- ARGV[4] = now us from the engine's clock (0 = use Redis TIME)
 -- per entry, 8 ARGV slots from 5 + (i-1)*8:
---   type (tb | sw | sx | fw | cc), cost, p1, p2, p3, maxWaitUs, member (cc), acquiredAtUs (refund)
+--   type (tb | sw | sx | cw | cc), cost, p1, p2, p3, maxWaitUs, member (cc), acquiredAtUs (refund)
 -- tb: p1 = interval us per token, p2 = burst us (capacity * interval), p3 = capacity
 -- sw: p1 = window us, p2 = limit (two-counter estimate)
 -- sx: p1 = window us, p2 = limit (exact log: a list of at most `limit` grant times, oldest first)
--- fw: p1 = limit, p2 = window start us (0 = compute from p3 and unit), p3 = window end us, or the
+-- cw: p1 = limit, p2 = window start us (0 = compute from p3 and unit), p3 = window end us, or the
 --     unit us when p2 is 0; maxWait slot carries the zone offset us when computing
 -- cc: p1 = max in flight, p2 = lease us
 -- returns: { 1, redis_time_us, now_us, then per entry: granted, remaining, retry_us (-1 never),
@@ -34,7 +34,7 @@ local function arg(i, k) return ARGV[5 + (i - 1) * 8 + k] end
 local function num(i, k) return tonumber(arg(i, k)) end
 local function fmt(x) return string.format('%.0f', x) end
 
-local function fw_bounds(i, at)
+local function cw_bounds(i, at)
   local start = num(i, 3)
   if start ~= 0 then return start, num(i, 4) end
   local unit = num(i, 4)
@@ -166,9 +166,9 @@ if op == 'acquire' then
         end
         if newest then reset = newest + w else reset = now end
       end
-    elseif typ == 'fw' then
+    elseif typ == 'cw' then
       local limit = num(i, 2)
-      local s, e = fw_bounds(i, now)
+      local s, e = cw_bounds(i, now)
       local v = redis.call('HMGET', key, 'w', 'c')
       local ws, c = tonumber(v[1]) or -1, tonumber(v[2]) or 0
       local cw = s
@@ -262,8 +262,8 @@ for i = 1, n do
           for _, v in ipairs(order) do redis.call('LREM', key, counts[v], v) end
         end
       end
-    elseif typ == 'fw' then
-      local s = fw_bounds(i, at)
+    elseif typ == 'cw' then
+      local s = cw_bounds(i, at)
       local v = redis.call('HMGET', key, 'w', 'c')
       if tonumber(v[1]) == s then
         redis.call('HSET', key, 'c', fmt(math.max(0, (tonumber(v[2]) or 0) - cost)))

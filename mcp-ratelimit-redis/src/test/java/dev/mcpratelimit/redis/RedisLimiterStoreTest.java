@@ -40,7 +40,7 @@ class RedisLimiterStoreTest {
     return RateLimitPolicy.builder()
         .rule(Rule.builder("user").limit(LimitSpec.tokenBucket(40, 1, Duration.ofHours(1))).build())
         .rule(Rule.builder("tool").key(KeyResolvers.tool()).limit(LimitSpec.slidingWindow(150, Duration.ofHours(1))).build())
-        .rule(Rule.builder("tenant").key(KeyResolvers.tenant()).limit(LimitSpec.fixedWindow(100, WindowUnit.DAY)).build())
+        .rule(Rule.builder("tenant").key(KeyResolvers.tenant()).limit(LimitSpec.calendarWindow(100, WindowUnit.DAY)).build())
         .build();
   }
 
@@ -131,7 +131,7 @@ class RedisLimiterStoreTest {
       RateLimitPolicy p = RateLimitPolicy.builder()
           .rule(Rule.builder("tb").limit(LimitSpec.tokenBucket(5, 1, Duration.ofMinutes(1))).build())
           .rule(Rule.builder("sw").limit(LimitSpec.slidingWindow(5, Duration.ofMinutes(1))).build())
-          .rule(Rule.builder("fw").limit(LimitSpec.fixedWindow(5, WindowUnit.HOUR, ZoneId.of("America/New_York"))).build())
+          .rule(Rule.builder("cw").limit(LimitSpec.calendarWindow(5, WindowUnit.HOUR, ZoneId.of("America/New_York"))).build())
           .rule(Rule.builder("cc").limit(LimitSpec.concurrency(5)).build())
           .build();
       RateLimiter l = RateLimiter.builder(p).store(s).build();
@@ -161,7 +161,7 @@ class RedisLimiterStoreTest {
   @Test
   void countersSurviveAnMcpServerRestart() throws Exception {
     RateLimitPolicy p = RateLimitPolicy.builder()
-        .rule(Rule.builder("daily").limit(LimitSpec.fixedWindow(3, WindowUnit.DAY)).build()).build();
+        .rule(Rule.builder("daily").limit(LimitSpec.calendarWindow(3, WindowUnit.DAY)).build()).build();
     CallContext c = CallContext.tool("x").user("alice").build();
     try (RedisLimiterStore s = RedisLimiterStore.builder(TestRedis.url()).build()) {
       RateLimiter l = RateLimiter.builder(p).store(s).build();
@@ -286,7 +286,7 @@ class RedisLimiterStoreTest {
     int port = TestRedis.freePort();
     RedisServer server = TestRedis.start(port);
     long pid = pid(port);
-    Rule daily = Rule.builder("daily").limit(LimitSpec.fixedWindow(100, WindowUnit.DAY)).build();
+    Rule daily = Rule.builder("daily").limit(LimitSpec.calendarWindow(100, WindowUnit.DAY)).build();
     RateLimitPolicy p = RateLimitPolicy.builder().failureMode(RateLimitPolicy.FailureMode.FAIL_CLOSED).rule(daily).build();
     CallContext c = CallContext.tool("x").user("alice").build();
     try (RedisLimiterStore s = RedisLimiterStore.builder("redis://127.0.0.1:" + port).timeout(Duration.ofMillis(200)).build()) {
@@ -319,7 +319,7 @@ class RedisLimiterStoreTest {
   void aGrantWhoseReplyArrivesAfterTheTimeoutIsRefundedOnArrival() throws Exception {
     int port = TestRedis.freePort();
     RedisServer server = TestRedis.start(port);
-    Rule daily = Rule.builder("daily").limit(LimitSpec.fixedWindow(100, WindowUnit.DAY)).build();
+    Rule daily = Rule.builder("daily").limit(LimitSpec.calendarWindow(100, WindowUnit.DAY)).build();
     RateLimitPolicy p = RateLimitPolicy.builder().failureMode(RateLimitPolicy.FailureMode.FAIL_CLOSED).rule(daily).build();
     CallContext c = CallContext.tool("x").user("alice").build();
     try (DelayingProxy proxy = new DelayingProxy(port);
@@ -386,8 +386,8 @@ class RedisLimiterStoreTest {
   void onRedisTimeACalendarWindowEndsExactlyAtItsBoundaryAndRetryAfterIsNeverEarly() throws Exception {
     try (RedisLimiterStore s = RedisLimiterStore.builder(TestRedis.url()).build()) {
       RateLimiter l = RateLimiter.builder(RateLimitPolicy.builder()
-          .rule(Rule.builder("daily").limit(LimitSpec.fixedWindow(1, WindowUnit.DAY)).build())
-          .rule(Rule.builder("minute").key(KeyResolvers.tenant()).limit(LimitSpec.fixedWindow(1, WindowUnit.MINUTE)).build())
+          .rule(Rule.builder("daily").limit(LimitSpec.calendarWindow(1, WindowUnit.DAY)).build())
+          .rule(Rule.builder("minute").key(KeyResolvers.tenant()).limit(LimitSpec.calendarWindow(1, WindowUnit.MINUTE)).build())
           .build()).store(s).build();
       assertTrue(take(l, CallContext.tool("x").user("alice").tenant("t1").build()));
       Decision.Denied d = (Decision.Denied) l.acquire(CallContext.tool("x").user("alice").tenant("t2").build());

@@ -3,6 +3,7 @@ package dev.mcpratelimit.mcp;
 import dev.mcpratelimit.CallContext;
 import dev.mcpratelimit.Decision;
 import dev.mcpratelimit.RateLimiter;
+import dev.mcpratelimit.internal.seam.AsyncEngine;
 import io.modelcontextprotocol.spec.McpSchema;
 import java.time.Duration;
 import java.util.function.Function;
@@ -74,7 +75,7 @@ final class AsyncCalls {
   /** Acquires without blocking: waits by scheduling, never by parking a thread. */
   private Mono<Decision> reserve(CallContext call, long startedAt) {
     return Mono.defer(() -> {
-      Decision d = limiter.reserve(call, startedAt);
+      Decision d = AsyncEngine.of(limiter).reserve(call, startedAt);
       if (d instanceof Decision.Denied denied && denied.waitable()) {
         return Mono.delay(Duration.ofNanos(Math.max(1, denied.retryAfterNanos())), scheduler)
             .then(reserve(call, startedAt));

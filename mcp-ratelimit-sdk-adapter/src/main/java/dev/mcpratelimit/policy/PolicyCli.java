@@ -114,8 +114,8 @@ public final class PolicyCli {
       return "token bucket " + tb.capacity() + ", refill " + tb.refillTokens() + "/" + Durations.compact(tb.refillPeriod());
     } else if (spec instanceof LimitSpec.SlidingWindow sw) {
       return (sw.exact() ? "exact " : "") + "sliding " + sw.limit() + "/" + Durations.compact(sw.window());
-    } else if (spec instanceof LimitSpec.FixedWindow fw) {
-      return fw.limit() + "/" + fw.unit().name().toLowerCase(java.util.Locale.ROOT) + " (calendar, " + fw.zone() + ")";
+    } else if (spec instanceof LimitSpec.CalendarWindow cw) {
+      return cw.limit() + "/" + cw.unit().name().toLowerCase(java.util.Locale.ROOT) + " (calendar, " + cw.zone() + ")";
     }
     return "concurrency " + spec.limit();
   }

@@ -31,7 +31,7 @@ class CallerAttributeTest {
 
   McpRateLimiting.Builder builder() {
     RateLimiter limiter = RateLimiter.builder(RateLimitPolicy.builder()
-            .rule(Rule.builder("per user").key(KeyResolvers.user()).limit(LimitSpec.fixedWindow(1, WindowUnit.HOUR)).build())
+            .rule(Rule.builder("per user").key(KeyResolvers.user()).limit(LimitSpec.calendarWindow(1, WindowUnit.HOUR)).build())
             .build())
         .clock(clock).store(LimiterStore.inMemory(100, clock))
         .listener(new RateLimitListener() {

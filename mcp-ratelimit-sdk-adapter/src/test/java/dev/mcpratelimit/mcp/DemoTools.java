@@ -49,11 +49,11 @@ final class DemoTools {
         .hide("delete_repository")
         .rule(Rule.builder("hourly issue limit").targets("create_issue")
             .key(KeyResolvers.composite(KeyResolvers.user(), KeyResolvers.tool()))
-            .limit(LimitSpec.fixedWindow(5, WindowUnit.HOUR)).onDeny("Hourly limit of 5 new issues reached").build())
+            .limit(LimitSpec.calendarWindow(5, WindowUnit.HOUR)).onDeny("Hourly limit of 5 new issues reached").build())
         .rule(Rule.builder("search").targets("search").key(KeyResolvers.tool())
             .limit(LimitSpec.tokenBucket(3, 1, Duration.ofMinutes(1))).build())
-        .rule(Rule.builder("one try").targets("fail", "soft_fail").limit(LimitSpec.fixedWindow(1, WindowUnit.HOUR)).build())
-        .rule(Rule.builder("tenant").key(KeyResolvers.tenant()).limit(LimitSpec.fixedWindow(10, WindowUnit.HOUR)).build())
+        .rule(Rule.builder("one try").targets("fail", "soft_fail").limit(LimitSpec.calendarWindow(1, WindowUnit.HOUR)).build())
+        .rule(Rule.builder("tenant").key(KeyResolvers.tenant()).limit(LimitSpec.calendarWindow(10, WindowUnit.HOUR)).build())
         .build();
   }
 

@@ -216,7 +216,7 @@ class McpRateLimitingEndToEndTest {
   @Test
   void anonymousCallersShareOneBucket() throws Exception {
     RateLimitPolicy p = RateLimitPolicy.builder()
-        .rule(Rule.builder("per user").limit(LimitSpec.fixedWindow(2, WindowUnit.HOUR)).build()).build();
+        .rule(Rule.builder("per user").limit(LimitSpec.calendarWindow(2, WindowUnit.HOUR)).build()).build();
     try (McpServerFixture f = new McpServerFixture(McpServerFixture.Kind.SYNC, p, DenialMode.RESULT)) {
       assertFalse(call(f.client(null, null), "echo").isError());
       assertFalse(call(f.client(null, null), "echo").isError());

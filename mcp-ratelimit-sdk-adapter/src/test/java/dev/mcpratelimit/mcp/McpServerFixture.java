@@ -1,5 +1,6 @@
 package dev.mcpratelimit.mcp;
 
+import dev.mcpratelimit.internal.seam.Seams;
 import dev.mcpratelimit.RateLimitListener;
 import dev.mcpratelimit.RateLimitPolicy;
 import dev.mcpratelimit.RateLimiter;
@@ -90,8 +91,8 @@ final class McpServerFixture implements ScenarioFixture {
     if (hooks.asyncTools() != null && kind != Kind.ASYNC) {
       throw new IllegalArgumentException("async tools need an async server, not " + kind);
     }
-    limiter = RateLimiter.builder(policy).clock(clock).store(hooks.store().apply(LimiterStore.inMemory(10_000, clock)))
-        .listener(callers).listener(hooks.listener()).sleeper(nanos -> {
+    limiter = Seams.sleeper(RateLimiter.builder(policy).clock(clock).store(hooks.store().apply(LimiterStore.inMemory(10_000, clock)))
+        .listener(callers).listener(hooks.listener()), nanos -> {
           blockingWaits.incrementAndGet();
           TimeUnit.NANOSECONDS.sleep(nanos);
         }).build();

@@ -28,9 +28,9 @@ class ResourceAndPromptTest {
   static final McpSyncServerExchange SYNC = new McpSyncServerExchange(ASYNC);
 
   final McpRateLimiting limits = McpRateLimiting.builder(RateLimitPolicy.builder()
-      .rule(Rule.builder("reads").methods(CallContext.Method.RESOURCES_READ).limit(LimitSpec.fixedWindow(1, WindowUnit.HOUR)).build())
+      .rule(Rule.builder("reads").methods(CallContext.Method.RESOURCES_READ).limit(LimitSpec.calendarWindow(1, WindowUnit.HOUR)).build())
       .rule(Rule.builder("prompts").methods(CallContext.Method.PROMPTS_GET).key(dev.mcpratelimit.KeyResolvers.session())
-          .limit(LimitSpec.fixedWindow(1, WindowUnit.HOUR)).build())
+          .limit(LimitSpec.calendarWindow(1, WindowUnit.HOUR)).build())
       .build()).build();
 
   static McpError denial(Runnable r) {

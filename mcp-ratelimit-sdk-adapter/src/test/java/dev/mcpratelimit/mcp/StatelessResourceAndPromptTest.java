@@ -33,9 +33,9 @@ import reactor.core.publisher.Mono;
 class StatelessResourceAndPromptTest {
   static final RateLimitPolicy POLICY = RateLimitPolicy.builder()
       .rule(Rule.builder("reads").methods(CallContext.Method.RESOURCES_READ).key(KeyResolvers.user())
-          .limit(LimitSpec.fixedWindow(3, WindowUnit.MINUTE)).build())
+          .limit(LimitSpec.calendarWindow(3, WindowUnit.MINUTE)).build())
       .rule(Rule.builder("prompts").methods(CallContext.Method.PROMPTS_GET).key(KeyResolvers.user())
-          .limit(LimitSpec.fixedWindow(3, WindowUnit.MINUTE)).build())
+          .limit(LimitSpec.calendarWindow(3, WindowUnit.MINUTE)).build())
       .build();
 
   @SuppressWarnings("unchecked")

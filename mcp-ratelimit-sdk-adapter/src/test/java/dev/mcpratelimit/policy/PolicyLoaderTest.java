@@ -69,9 +69,9 @@ class PolicyLoaderTest {
     assertEquals(DenialMode.RESULT, f.denialMode());
     assertEquals(Set.of("delete_repository"), p.hidden());
     assertEquals(RateLimitPolicy.DefaultAction.ALLOW, p.defaultAction());
-    assertEquals(LimitSpec.fixedWindow(3, WindowUnit.MINUTE), rule(f, "burst").limit());
+    assertEquals(LimitSpec.calendarWindow(3, WindowUnit.MINUTE), rule(f, "burst").limit());
     assertEquals("Slow down — max 3 issues per minute", rule(f, "burst").onDeny());
-    assertEquals(LimitSpec.fixedWindow(20, WindowUnit.DAY), rule(f, "daily").limit());
+    assertEquals(LimitSpec.calendarWindow(20, WindowUnit.DAY), rule(f, "daily").limit());
     Rule search = rule(f, "search");
     assertEquals(LimitSpec.tokenBucket(10, 5, Duration.ofSeconds(1)), search.limit());
     assertEquals(List.of("user", "tool"), search.key().dimensions());
@@ -83,12 +83,12 @@ class PolicyLoaderTest {
     assertNull(max.limit());
     assertEquals(Condition.Op.LTE, max.conditions().get(0).op());
     Rule spend = rule(f, "daily spend cap");
-    assertEquals(LimitSpec.fixedWindow(1_000_000, WindowUnit.DAY), spend.limit());
+    assertEquals(LimitSpec.calendarWindow(1_000_000, WindowUnit.DAY), spend.limit());
     assertEquals(Cost.fromArgument("args.amount"), spend.cost());
     assertEquals(List.of("tenant"), spend.key().dimensions());
     assertTrue(rule(f, "global").isWildcard());
     assertEquals(List.of("burst", "daily", "global"),
-        Stream.of(p.rulesFor(CallContext.Method.TOOLS_CALL, "create_issue")).map(Rule::name).toList());
+        p.rulesFor(CallContext.Method.TOOLS_CALL, "create_issue").stream().map(Rule::name).toList());
   }
 
   @Test
@@ -280,7 +280,7 @@ class PolicyLoaderTest {
           continue;
         }
         for (CallContext.Method method : rule.methods()) {
-          assertTrue(List.of(policy.rulesFor(method, target)).contains(rule),
+          assertTrue(policy.rulesFor(method, target).contains(rule),
               () -> "rule '" + rule.name() + "' names " + method + " " + target + " but is not among its rules");
           Decision d = limiter.acquire(CallContext.of(method, target).user("u").tenant("t").build());
           assertNotNull(d, () -> "no decision for " + method + " " + target);

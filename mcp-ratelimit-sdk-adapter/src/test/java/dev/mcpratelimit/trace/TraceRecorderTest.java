@@ -28,7 +28,7 @@ class TraceRecorderTest {
 
   final FakeClock clock = FakeClock.create();
   final RateLimitPolicy policy = RateLimitPolicy.builder()
-      .rule(Rule.builder("burst").targets("create_issue").limit(LimitSpec.fixedWindow(2, WindowUnit.MINUTE)).build()).build();
+      .rule(Rule.builder("burst").targets("create_issue").limit(LimitSpec.calendarWindow(2, WindowUnit.MINUTE)).build()).build();
 
   RateLimiter limiter(TraceRecorder r) {
     return RateLimiter.builder(policy).clock(clock).listener(r).build();

@@ -1,8 +1,8 @@
 package dev.mcpratelimit.cli.bench;
 
 import dev.mcpratelimit.LimitSpec;
-import dev.mcpratelimit.Limiter;
-import dev.mcpratelimit.Probe;
+import dev.mcpratelimit.spi.LimitState;
+import dev.mcpratelimit.spi.Probe;
 import dev.mcpratelimit.Rule;
 import dev.mcpratelimit.policy.PolicyLoader;
 import java.nio.file.Path;
@@ -18,7 +18,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 
 /**
- * One rule's algorithm alone: a single {@link Limiter} of the rule's limit taking cost 1, with the
+ * One rule's algorithm alone: a single {@link LimitState} of the rule's limit taking cost 1, with the
  * time advancing by the limit's sustained interval (window / limit) per call, so it runs near its
  * limit; a concurrency permit is given back at once.
  */
@@ -33,7 +33,7 @@ public class AlgorithmBenchmark {
   @Param("")
   public String rule = "";
 
-  private Limiter limiter;
+  private LimitState limiter;
   private final Probe probe = new Probe();
   private long now = 1_767_225_600_000_000_000L;
   private long step;
@@ -51,7 +51,7 @@ public class AlgorithmBenchmark {
     if (spec == null) {
       throw new IllegalArgumentException("no limit rule named '" + rule + "' in " + policy);
     }
-    limiter = Limiter.of(spec);
+    limiter = LimitState.of(spec);
     permits = spec instanceof LimitSpec.Concurrency;
     step = spec.window() == null ? 1000 : Math.max(1, spec.window().toNanos() / spec.limit());
   }

@@ -1,7 +1,7 @@
 package dev.mcpratelimit.cli.internal;
 
 import dev.mcpratelimit.LimitSpec;
-import dev.mcpratelimit.Probe;
+import dev.mcpratelimit.spi.Probe;
 import dev.mcpratelimit.spi.Batch;
 import dev.mcpratelimit.spi.LimiterStore;
 import java.util.Collection;

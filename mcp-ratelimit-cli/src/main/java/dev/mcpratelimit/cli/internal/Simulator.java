@@ -6,6 +6,7 @@ import dev.mcpratelimit.LimitSpec;
 import dev.mcpratelimit.RateLimitListener;
 import dev.mcpratelimit.RateLimitPolicy;
 import dev.mcpratelimit.RateLimiter;
+import dev.mcpratelimit.internal.seam.AsyncEngine;
 import dev.mcpratelimit.Rule;
 import dev.mcpratelimit.policy.PolicyCli;
 import dev.mcpratelimit.spi.LimiterStore;
@@ -18,7 +19,7 @@ import java.util.PriorityQueue;
 /**
  * Replays a trace through the real engine ({@link RateLimiter} with the in-memory store) on a
  * {@link VirtualClock}, as fast as the machine goes. Each event is decided at its recorded time as
- * the asynchronous adapter does: one non-blocking {@link RateLimiter#reserve} step; a booked delay
+ * the asynchronous adapter does: one non-blocking {@link AsyncEngine#reserve} step; a booked delay
  * counts as a wait; a waitable denial is retried at its retry-after (in virtual time, interleaved
  * with later arrivals) until granted or its rules' max wait is spent. A grant is committed at once,
  * or after the event's {@code durationMs} when the trace carries it (so concurrency permits are held
@@ -86,7 +87,7 @@ public final class Simulator {
       Pending p;
       if (next < events.size() && (queue.isEmpty() || before(events.get(next).epochNanos(), queue.peek()))) {
         TraceEvent e = events.get(next++);
-        p = new Pending(e.epochNanos(), seq++, DECIDE, e, e.toCall(), RateLimiter.FIRST_ATTEMPT, null);
+        p = new Pending(e.epochNanos(), seq++, DECIDE, e, e.toCall(), AsyncEngine.FIRST_ATTEMPT, null);
       } else {
         p = queue.poll();
       }
@@ -96,13 +97,13 @@ public final class Simulator {
         continue;
       }
       currentIdentity[0] = p.event().identityLabel();
-      if (p.startedAt() == RateLimiter.FIRST_ATTEMPT) {
+      if (p.startedAt() == AsyncEngine.FIRST_ATTEMPT) {
         for (Rule r : policy.rulesFor(p.call().method(), p.call().target())) {
           sim.rules.get(r.name()).calls++;
         }
       }
-      long startedAt = p.startedAt() == RateLimiter.FIRST_ATTEMPT ? clock.nanos() : p.startedAt();
-      Decision d = limiter.reserve(p.call(), startedAt);
+      long startedAt = p.startedAt() == AsyncEngine.FIRST_ATTEMPT ? clock.nanos() : p.startedAt();
+      Decision d = AsyncEngine.of(limiter).reserve(p.call(), startedAt);
       if (d instanceof Decision.Denied denied && denied.waitable()) {
         queue.add(new Pending(clock.nanos() + Math.max(1, denied.retryAfterNanos()), seq++, DECIDE, p.event(), p.call(),
             startedAt, null));

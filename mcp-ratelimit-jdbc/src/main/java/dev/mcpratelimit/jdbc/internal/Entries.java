@@ -1,7 +1,7 @@
 package dev.mcpratelimit.jdbc.internal;
 
 import dev.mcpratelimit.LimitSpec;
-import dev.mcpratelimit.internal.CalendarWindow;
+import dev.mcpratelimit.internal.CalendarWindowCounter;
 import dev.mcpratelimit.spi.Batch;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -62,7 +62,7 @@ public final class Entries {
   public static final class Factory {
     private final long leaseNanos;
     private final ConcurrentHashMap<String, Long> spaceIds = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<LimitSpec.FixedWindow, CalendarWindow.Params> calendars = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<LimitSpec.CalendarWindow, CalendarWindowCounter.Params> calendars = new ConcurrentHashMap<>();
     private static final ThreadLocal<MessageDigest> SHA = ThreadLocal.withInitial(Factory::sha256);
 
     /** @param leaseNanos how long a concurrency permit lives without release */
@@ -131,11 +131,11 @@ public final class Entries {
           e.kinds[i] = sw.exact() ? RowState.EXACT_WINDOW : RowState.SLIDING_WINDOW;
           e.p1[i] = sw.window().toNanos();
           e.p2[i] = sw.limit();
-        } else if (spec instanceof LimitSpec.FixedWindow fw) {
-          CalendarWindow.Window w = calendars.computeIfAbsent(fw, CalendarWindow.Params::of)
+        } else if (spec instanceof LimitSpec.CalendarWindow cw) {
+          CalendarWindowCounter.Window w = calendars.computeIfAbsent(cw, CalendarWindowCounter.Params::of)
               .windowAt(RowState.clamp(now));
-          e.kinds[i] = RowState.FIXED_WINDOW;
-          e.p1[i] = fw.limit();
+          e.kinds[i] = RowState.CALENDAR_WINDOW;
+          e.p1[i] = cw.limit();
           e.p2[i] = w.start();
           e.p3[i] = w.end();
         } else {

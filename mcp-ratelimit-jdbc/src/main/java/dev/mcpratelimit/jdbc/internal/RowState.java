@@ -1,6 +1,6 @@
 package dev.mcpratelimit.jdbc.internal;
 
-import dev.mcpratelimit.Probe;
+import dev.mcpratelimit.spi.Probe;
 import java.math.BigInteger;
 import java.util.Arrays;
 
@@ -16,12 +16,12 @@ import java.util.Arrays;
  *   <li>{@link #TOKEN_BUCKET}: a = theoretical arrival time of the next token;
  *   <li>{@link #SLIDING_WINDOW}: a = window index, b = previous window's count, c = current's;
  *   <li>{@link #EXACT_WINDOW}: log = (grant time, cost) pairs, oldest first, within the window;
- *   <li>{@link #FIXED_WINDOW}: a = start of the counted window, b = its count;
+ *   <li>{@link #CALENDAR_WINDOW}: a = start of the counted window, b = its count;
  *   <li>{@link #CONCURRENCY}: log = (permit id, lease end, cost) triples.
  * </ul>
  *
  * <p>Entry parameters: token bucket p1 = nanos per token, p2 = burst (capacity × p1), p3 =
- * capacity; windows p1 = length (fixed: limit), p2 = limit (fixed: window start), p3 = (fixed:
+ * capacity; windows p1 = length (calendar: limit), p2 = limit (calendar: window start), p3 = (calendar:
  * window end); concurrency p1 = max in flight, p2 = lease, p3 = permit id.
  *
  * <p>Not thread-safe: one instance per decision in flight (the file store keeps one).
@@ -34,7 +34,7 @@ public final class RowState {
   /** Kind of an exact sliding window. */
   public static final int EXACT_WINDOW = 3;
   /** Kind of a calendar window. */
-  public static final int FIXED_WINDOW = 4;
+  public static final int CALENDAR_WINDOW = 4;
   /** Kind of a concurrency limit. */
   public static final int CONCURRENCY = 5;
 
@@ -84,7 +84,7 @@ public final class RowState {
       case TOKEN_BUCKET -> bucket(cost, p1, p2, p3, maxWait, now, probe);
       case SLIDING_WINDOW -> sliding(cost, p1, p2, now, probe);
       case EXACT_WINDOW -> exact(cost, p1, p2, now, probe);
-      case FIXED_WINDOW -> fixed(cost, p1, p2, p3, now, probe);
+      case CALENDAR_WINDOW -> calendar(cost, p1, p2, p3, now, probe);
       case CONCURRENCY -> permits(cost, p1, p2, p3, now, probe);
       default -> throw new IllegalArgumentException("unknown kind " + kind);
     };
@@ -262,7 +262,7 @@ public final class RowState {
 
   // ------------------------------------------------------------------ calendar window
 
-  private boolean fixed(long cost, long limit, long start, long end, long now, Probe probe) {
+  private boolean calendar(long cost, long limit, long start, long end, long now, Probe probe) {
     long windowStart = start;
     long count = 0;
     if (a != Long.MIN_VALUE && a >= start) {
@@ -385,7 +385,7 @@ public final class RowState {
         }
       }
       case EXACT_WINDOW -> refundLog(cost, p1, clamp(acquiredAt), now);
-      case FIXED_WINDOW -> {
+      case CALENDAR_WINDOW -> {
         if (a == p2) { // p2: the start of the window the grant counted in
           b = Math.max(0, b - cost);
           dirty = true;

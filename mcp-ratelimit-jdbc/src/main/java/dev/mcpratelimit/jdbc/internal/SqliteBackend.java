@@ -1,7 +1,7 @@
 package dev.mcpratelimit.jdbc.internal;
 
 import dev.mcpratelimit.Clock;
-import dev.mcpratelimit.Probe;
+import dev.mcpratelimit.spi.Probe;
 import dev.mcpratelimit.spi.Batch;
 import java.nio.ByteBuffer;
 import java.sql.Connection;

@@ -4,7 +4,7 @@ import dev.mcpratelimit.CallContext;
 import dev.mcpratelimit.Clock;
 import dev.mcpratelimit.Decision;
 import dev.mcpratelimit.LimitSpec;
-import dev.mcpratelimit.Limiter;
+import dev.mcpratelimit.spi.LimitState;
 import dev.mcpratelimit.RateLimitListener;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
@@ -22,7 +22,7 @@ public final class LogListener implements RateLimitListener {
 
   private final Logger log;
   private final Clock clock;
-  private final Limiter budget = Limiter.of(LimitSpec.tokenBucket(LINES_PER_MINUTE, LINES_PER_MINUTE, Duration.ofMinutes(1)));
+  private final LimitState budget = LimitState.of(LimitSpec.tokenBucket(LINES_PER_MINUTE, LINES_PER_MINUTE, Duration.ofMinutes(1)));
   private final AtomicLong suppressed = new AtomicLong();
 
   public LogListener(Clock clock) {

@@ -49,7 +49,7 @@ final class LimitReaders {
             + rate + "' (use slidingWindow or tokenBucket for other periods)");
         return null;
       }
-      return LimitReader.spec(r, v, path, () -> LimitSpec.fixedWindow(rate.count(), u), null);
+      return LimitReader.spec(r, v, path, () -> LimitSpec.calendarWindow(rate.count(), u), null);
     }
   }
 
@@ -144,7 +144,7 @@ final class LimitReaders {
         return null;
       }
       WindowUnit u = unit;
-      return LimitReader.spec(r, v, path, () -> LimitSpec.fixedWindow(limit, u), cost);
+      return LimitReader.spec(r, v, path, () -> LimitSpec.calendarWindow(limit, u), cost);
     }
   }
 

@@ -33,8 +33,8 @@ class DenialRenderingTest {
   @Test
   void denialsNotAboutABudgetRenderNullBudgetFields() {
     Rule spend = Rule.builder("spend").targets("pay").key(KeyResolvers.tenant())
-        .limit(LimitSpec.fixedWindow(100, WindowUnit.DAY)).cost(Cost.fromArgument("amount")).build();
-    Rule cond = Rule.builder("small").targets("search").limit(LimitSpec.fixedWindow(100, WindowUnit.DAY))
+        .limit(LimitSpec.calendarWindow(100, WindowUnit.DAY)).cost(Cost.fromArgument("amount")).build();
+    Rule cond = Rule.builder("small").targets("search").limit(LimitSpec.calendarWindow(100, WindowUnit.DAY))
         .condition(Condition.of("args.n", Condition.Op.LTE, 10)).build();
     RateLimiter l = RateLimiter.builder(RateLimitPolicy.builder().rule(spend).rule(cond).hide("secret").build())
         .clock(clock).build();
@@ -53,7 +53,7 @@ class DenialRenderingTest {
 
   @Test
   void aBudgetDenialRendersItsBudget() {
-    Rule hourly = Rule.builder("hourly").limit(LimitSpec.fixedWindow(1, WindowUnit.HOUR)).build();
+    Rule hourly = Rule.builder("hourly").limit(LimitSpec.calendarWindow(1, WindowUnit.HOUR)).build();
     RateLimiter l = RateLimiter.builder(RateLimitPolicy.builder().rule(hourly).build()).clock(clock).build();
     CallContext c = CallContext.tool("x").user("u").build();
     ((Decision.Granted) l.acquire(c)).commit();

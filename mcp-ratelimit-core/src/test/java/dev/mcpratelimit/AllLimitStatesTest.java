@@ -1,5 +1,7 @@
 package dev.mcpratelimit;
 
+import dev.mcpratelimit.spi.Probe;
+import dev.mcpratelimit.spi.LimitState;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -17,7 +19,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** Contracts every algorithm keeps: exact concurrent grants, refunds, clocks, saturation. */
-class AllLimitersTest {
+class AllLimitStatesTest {
   static final long NOW = 1_767_225_600_000_000_000L;
   static final long LIMIT = 1000;
 
@@ -26,14 +28,14 @@ class AllLimitersTest {
         LimitSpec.tokenBucket(LIMIT, 1, Duration.ofHours(1)),
         LimitSpec.slidingWindow(LIMIT, Duration.ofMinutes(1)),
         LimitSpec.exactSlidingWindow(LIMIT, Duration.ofMinutes(1)),
-        LimitSpec.fixedWindow(LIMIT, WindowUnit.HOUR),
+        LimitSpec.calendarWindow(LIMIT, WindowUnit.HOUR),
         LimitSpec.concurrency(LIMIT));
   }
 
   @ParameterizedTest
   @MethodSource("specs")
   void eightThreadsOnOneKeyGrantExactlyTheLimit(LimitSpec spec) throws Exception {
-    Limiter limiter = Limiter.of(spec);
+    LimitState limiter = LimitState.of(spec);
     LongAdder granted = new LongAdder();
     CountDownLatch start = new CountDownLatch(1);
     List<Thread> threads = new ArrayList<>();
@@ -64,8 +66,8 @@ class AllLimitersTest {
   @ParameterizedTest
   @MethodSource("specs")
   void refundAtTheSameTimeRestoresAFreshState(LimitSpec spec) {
-    Limiter used = Limiter.of(spec);
-    Limiter fresh = Limiter.of(spec);
+    LimitState used = LimitState.of(spec);
+    LimitState fresh = LimitState.of(spec);
     assertTrue(used.tryAcquire(7, NOW, null));
     used.refund(7, NOW, NOW);
     Probe a = new Probe();
@@ -80,7 +82,7 @@ class AllLimitersTest {
   @ParameterizedTest
   @MethodSource("specs")
   void clockGoingBackwardsNeverGrantsExtraAndNeverThrows(LimitSpec spec) {
-    Limiter limiter = Limiter.of(spec);
+    LimitState limiter = LimitState.of(spec);
     assertTrue(limiter.tryAcquire(LIMIT, NOW, null));
     for (long back : new long[] {1, 1_000_000_000L, 3_600_000_000_000L, 86_400_000_000_000L * 400, Long.MAX_VALUE}) {
       long t = NOW - back;
@@ -92,7 +94,7 @@ class AllLimitersTest {
   @ParameterizedTest
   @MethodSource("specs")
   void hugeCostsAndTimesSaturateInsteadOfWrapping(LimitSpec spec) {
-    Limiter limiter = Limiter.of(spec);
+    LimitState limiter = LimitState.of(spec);
     Probe p = new Probe();
     assertFalse(limiter.tryAcquire(Long.MAX_VALUE, NOW, p));
     assertEquals(Probe.NEVER, p.retryAfterNanos());
@@ -109,7 +111,7 @@ class AllLimitersTest {
   @ParameterizedTest
   @MethodSource("specs")
   void farFutureTimesNeverThrow(LimitSpec spec) {
-    Limiter limiter = Limiter.of(spec);
+    LimitState limiter = LimitState.of(spec);
     long t = Long.MAX_VALUE;
     long granted = 0;
     for (int i = 0; i < 3 * LIMIT; i++) {
@@ -131,8 +133,8 @@ class AllLimitersTest {
     assertMessage("window must be positive, but was PT0S", () -> LimitSpec.slidingWindow(1, Duration.ZERO));
     assertMessage("limit of an exact sliding window must be at most 100000, but was 100001",
         () -> LimitSpec.exactSlidingWindow(100_001, Duration.ofSeconds(1)));
-    assertMessage("limit of a fixed window must be at most 1099511627775, but was 1099511627776",
-        () -> LimitSpec.fixedWindow(1L << 40, WindowUnit.DAY, ZoneOffset.UTC));
+    assertMessage("limit of a calendar window must be at most 1099511627775, but was 1099511627776",
+        () -> LimitSpec.calendarWindow(1L << 40, WindowUnit.DAY, ZoneOffset.UTC));
     assertMessage("maxInFlight must be at least 1, but was 0", () -> LimitSpec.concurrency(0));
     assertMessage("window must be at most 2^61 ns", () -> LimitSpec.slidingWindow(1, Duration.ofDays(365 * 100)));
   }

@@ -1,9 +1,11 @@
-package dev.mcpratelimit;
+package dev.mcpratelimit.spi;
+
+import dev.mcpratelimit.Clock;
 
 /**
- * A reusable, mutable holder into which a {@link Limiter} writes the details of one attempt, so
+ * A reusable, mutable holder into which a {@link LimitState} writes the details of one attempt, so
  * that a decision on a hot path allocates nothing. Keep one per thread (or per call) and pass it
- * to {@link Limiter#tryAcquire(long, long, Probe)}; read it right after the call.
+ * to {@link LimitState#tryAcquire(long, long, Probe)}; read it right after the call.
  *
  * <p>Not thread-safe. Times are nanoseconds on the {@link Clock} timeline.
  */
@@ -53,7 +55,7 @@ public final class Probe {
   }
 
   /**
-   * For a granted {@link Limiter#reserve reservation}: nanoseconds the caller must wait before
+   * For a granted {@link LimitState#reserve reservation}: nanoseconds the caller must wait before
    * proceeding; 0 for an immediate grant.
    *
    * @return nanoseconds to wait before proceeding
@@ -63,7 +65,7 @@ public final class Probe {
   }
 
   /**
-   * Records an outcome. For {@link Limiter} and store implementations.
+   * Records an outcome. For {@link LimitState} and store implementations.
    *
    * @param granted whether the cost was taken
    * @param remaining cost still available (negative values are stored as 0)

@@ -1,6 +1,8 @@
-package dev.mcpratelimit;
+package dev.mcpratelimit.spi;
 
-import dev.mcpratelimit.internal.Limiters;
+import dev.mcpratelimit.Clock;
+import dev.mcpratelimit.LimitSpec;
+import dev.mcpratelimit.internal.LimitStates;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -17,7 +19,7 @@ import org.jspecify.annotations.Nullable;
  * {@link Probe#NEVER} as retry-after. Arithmetic saturates, so huge costs and times never wrap
  * around into a grant.
  */
-public interface Limiter {
+public interface LimitState {
 
   /**
    * Creates a fresh limiter (full bucket, empty window, no permits held).
@@ -25,8 +27,8 @@ public interface Limiter {
    * @param spec what it allows
    * @return a new limiter
    */
-  static Limiter of(LimitSpec spec) {
-    return Limiters.create(spec);
+  static LimitState of(LimitSpec spec) {
+    return LimitStates.create(spec);
   }
 
   /** @return the spec this limiter enforces */

@@ -2,8 +2,8 @@ package dev.mcpratelimit.internal;
 
 import dev.mcpratelimit.Clock;
 import dev.mcpratelimit.LimitSpec;
-import dev.mcpratelimit.Limiter;
-import dev.mcpratelimit.Probe;
+import dev.mcpratelimit.spi.LimitState;
+import dev.mcpratelimit.spi.Probe;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Instant;
@@ -13,7 +13,7 @@ import java.time.zone.ZoneRules;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A calendar-aligned fixed window. The state is one {@code long}: a 24-bit window tag (the
+ * The counter of a calendar window. The state is one {@code long}: a 24-bit window tag (the
  * window's start in minutes since the epoch, modulo 2^24, compared with wrap-around) above a
  * 40-bit count. A tag older than the current window means a new window (count 0); a tag newer
  * than the current window means the clock went backwards: one window ahead, the count keeps
@@ -21,7 +21,7 @@ import org.jspecify.annotations.Nullable;
  * into the current window with its count, so it blocks for at most the rest of this window and the
  * retry hint is the time that window ends.
  */
-public final class CalendarWindow implements Limiter {
+public final class CalendarWindowCounter implements LimitState {
   private static final VarHandle STATE;
   private static final int COUNT_BITS = 40;
   private static final long COUNT_MASK = (1L << COUNT_BITS) - 1;
@@ -30,7 +30,7 @@ public final class CalendarWindow implements Limiter {
 
   static {
     try {
-      STATE = MethodHandles.lookup().findVarHandle(CalendarWindow.class, "state", long.class);
+      STATE = MethodHandles.lookup().findVarHandle(CalendarWindowCounter.class, "state", long.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -65,14 +65,14 @@ public final class CalendarWindow implements Limiter {
    * window.
    */
   public static final class Params {
-    final LimitSpec.FixedWindow spec;
+    final LimitSpec.CalendarWindow spec;
     final long limit;
     final long unitNanos;
     final @Nullable ZoneRules rules; // null when the zone has a fixed offset
     final long fixedOffsetNanos;
     private volatile @Nullable Window cached;
 
-    private Params(LimitSpec.FixedWindow spec) {
+    private Params(LimitSpec.CalendarWindow spec) {
       this.spec = spec;
       this.limit = spec.limit();
       this.unitNanos = spec.unit().nominalLength().toNanos();
@@ -87,7 +87,7 @@ public final class CalendarWindow implements Limiter {
     }
 
     /** @return the parameters of {@code spec} */
-    public static Params of(LimitSpec.FixedWindow spec) {
+    public static Params of(LimitSpec.CalendarWindow spec) {
       return new Params(spec);
     }
 
@@ -132,7 +132,7 @@ public final class CalendarWindow implements Limiter {
   private volatile long state;
 
   /** @param p the spec's parameters */
-  public CalendarWindow(Params p) {
+  public CalendarWindowCounter(Params p) {
     this.p = p;
   }
 

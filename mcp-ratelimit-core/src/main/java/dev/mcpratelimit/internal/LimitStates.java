@@ -1,22 +1,22 @@
 package dev.mcpratelimit.internal;
 
 import dev.mcpratelimit.LimitSpec;
-import dev.mcpratelimit.Limiter;
+import dev.mcpratelimit.spi.LimitState;
 import java.util.Objects;
 
-/** Creates the limiter that implements a spec. */
-public final class Limiters {
-  private Limiters() {}
+/** Creates the state that implements a spec for one key. */
+public final class LimitStates {
+  private LimitStates() {}
 
-  /** @return a fresh limiter for {@code spec} */
-  public static Limiter create(LimitSpec spec) {
+  /** @return fresh state for {@code spec} */
+  public static LimitState create(LimitSpec spec) {
     Objects.requireNonNull(spec, "spec");
     if (spec instanceof LimitSpec.TokenBucket tb) {
       return new GcraBucket(GcraBucket.Params.of(tb));
     } else if (spec instanceof LimitSpec.SlidingWindow sw) {
       return sw.exact() ? new ExactSlidingWindow(sw) : new SlidingWindowCounter(sw);
-    } else if (spec instanceof LimitSpec.FixedWindow fw) {
-      return new CalendarWindow(CalendarWindow.Params.of(fw));
+    } else if (spec instanceof LimitSpec.CalendarWindow cw) {
+      return new CalendarWindowCounter(CalendarWindowCounter.Params.of(cw));
     } else if (spec instanceof LimitSpec.Concurrency c) {
       return new ConcurrencyPermits(c);
     }
@@ -30,14 +30,14 @@ public final class Limiters {
    * @param spec the spec
    * @return a supplier of fresh limiters for {@code spec}
    */
-  public static java.util.function.Supplier<Limiter> factory(LimitSpec spec) {
+  public static java.util.function.Supplier<LimitState> factory(LimitSpec spec) {
     Objects.requireNonNull(spec, "spec");
     if (spec instanceof LimitSpec.TokenBucket tb) {
       GcraBucket.Params p = GcraBucket.Params.of(tb);
       return () -> new GcraBucket(p);
-    } else if (spec instanceof LimitSpec.FixedWindow fw) {
-      CalendarWindow.Params p = CalendarWindow.Params.of(fw);
-      return () -> new CalendarWindow(p);
+    } else if (spec instanceof LimitSpec.CalendarWindow cw) {
+      CalendarWindowCounter.Params p = CalendarWindowCounter.Params.of(cw);
+      return () -> new CalendarWindowCounter(p);
     }
     return () -> create(spec);
   }
