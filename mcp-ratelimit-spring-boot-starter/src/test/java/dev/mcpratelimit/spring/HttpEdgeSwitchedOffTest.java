@@ -5,12 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mcpratelimit.mcp.McpHttpRateLimitFilter;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.util.Base64;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -37,12 +33,9 @@ class HttpEdgeSwitchedOffTest {
     assertTrue(context.getBeansOfType(FilterRegistrationBean.class).values().stream()
         .noneMatch(r -> r.getFilter() instanceof McpHttpRateLimitFilter));
     assertNull(context.getServletContext().getFilterRegistration(McpRateLimitHttpEdgeAutoConfiguration.FILTER_NAME));
-    HttpClient http = HttpClient.newHttpClient();
+    RawMcp raw = new RawMcp(port);
     for (int i = 1; i <= 4; i++) { // the policy allows 2 a minute at the edge
-      HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/mcp"))
-          .header("Content-Type", "application/json").header("Accept", "application/json, text/event-stream")
-          .header("Authorization", "Basic " + Base64.getEncoder().encodeToString("alice:pw".getBytes(StandardCharsets.UTF_8)))
-          .POST(HttpRequest.BodyPublishers.ofString(HttpEdgeTest.initialize(i))).build(), HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> r = raw.post("alice", RawMcp.initialize(i), Map.of());
       assertEquals(200, r.statusCode(), r.body());
     }
   }

@@ -7,13 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.mcpratelimit.mcp.McpHttpRateLimitFilter;
 import dev.mcpratelimit.mcp.McpRateLimiting;
 import jakarta.servlet.ServletContext;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -22,12 +17,11 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.web.context.WebApplicationContext;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The starter's HTTP edge on a real Spring AI Streamable HTTP server on a random port, behind
  * Spring Security (HTTP Basic users alice, bob, carol): raw MCP POSTs from the JDK
- * {@link HttpClient}, limited by the policy's {@code edge:} rules per principal and per the
+ * {@link java.net.http.HttpClient}, limited by the policy's {@code edge:} rules per principal and per the
  * tenant the starter's identity resolver reads from a mapped header.
  */
 @SpringBootTest(classes = TestMcpApp.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
@@ -36,8 +30,6 @@ import tools.jackson.databind.json.JsonMapper;
     "mcp.ratelimit.identity.headers.X-Tenant-Id=tenant",
     "management.health.redis.enabled=false"})
 class HttpEdgeTest {
-  private static final JsonMapper JSON = JsonMapper.builder().build();
-
   @LocalServerPort
   int port;
 
@@ -47,10 +39,11 @@ class HttpEdgeTest {
   @Autowired
   WebApplicationContext context;
 
-  private final HttpClient http = HttpClient.newHttpClient();
+  private RawMcp raw;
 
   @BeforeEach
   void freshWindows() {
+    raw = new RawMcp(port);
     TestMcpApp.CLOCK.advance(Duration.ofHours(1)); // every minute window of earlier tests is over
   }
 
@@ -98,7 +91,7 @@ class HttpEdgeTest {
     String session = init.headers().firstValue("Mcp-Session-Id").orElseThrow();
     assertEquals(202, post("carol", "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}",
         Map.of("Mcp-Session-Id", session)).statusCode());
-    String list = "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"tools/list\"}";
+    String list = RawMcp.toolsList(9);
     Map<String, String> acme = Map.of("Mcp-Session-Id", session, "X-Tenant-Id", "acme");
     for (int i = 0; i < 2; i++) {
       HttpResponse<String> ok = post("carol", list, acme);
@@ -136,26 +129,14 @@ class HttpEdgeTest {
   }
 
   private HttpResponse<String> post(String user, String body, Map<String, String> headers) throws Exception {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/mcp"))
-        .header("Content-Type", "application/json").header("Accept", "application/json, text/event-stream")
-        .POST(HttpRequest.BodyPublishers.ofString(body));
-    if (user != null) {
-      b.header("Authorization", "Basic " + Base64.getEncoder().encodeToString((user + ":pw").getBytes(StandardCharsets.UTF_8)));
-    }
-    headers.forEach(b::header);
-    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    return raw.post(user, body, headers);
   }
 
-  static String initialize(int id) {
-    return "{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\","
-        + "\"capabilities\":{},\"clientInfo\":{\"name\":\"raw\",\"version\":\"1\"}}}";
+  private static String initialize(int id) {
+    return RawMcp.initialize(id);
   }
 
-  @SuppressWarnings("unchecked")
   private static Map<String, Object> map(Object json) {
-    if (json instanceof String s) {
-      return JSON.readValue(s, Map.class);
-    }
-    return (Map<String, Object>) json;
+    return RawMcp.map(json);
   }
 }
