@@ -11,9 +11,11 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.catalina.connector.Connector;
+import org.apache.catalina.connector.CoyoteAdapter;
 import org.apache.catalina.connector.Request;
 import org.apache.catalina.connector.Response;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -76,6 +78,7 @@ public class HttpEdgeBenchmark {
   RateLimiter granting;
   HttpServletRequest[] requests;
   CallContext[] contexts;
+  org.apache.coyote.Response coyoteResponse;
   Response response;
   HttpServletResponse out;
   int next;
@@ -89,6 +92,7 @@ public class HttpEdgeBenchmark {
     denyingFilter = McpHttpRateLimitFilter.builder(denying).identity(identity).build();
     inactiveFilter = McpHttpRateLimitFilter.builder(limiter(NO_EDGE)).identity(identity).build();
     Connector connector = new Connector("HTTP/1.1");
+    connector.setDiscardFacades(false); // the response's facade is kept across recycle()
     requests = new HttpServletRequest[USERS];
     contexts = new CallContext[USERS];
     for (int i = 0; i < USERS; i++) {
@@ -105,22 +109,55 @@ public class HttpEdgeBenchmark {
           .session("session-" + i).attribute(McpHttpRateLimitFilter.ADDRESS, "10.0.0." + (i % 250))
           .arguments(Map.of("method", "tools/call", "name", "search")).build();
     }
-    response = new Response(new org.apache.coyote.Response());
+    coyoteResponse = new org.apache.coyote.Response();
+    coyoteResponse.setOutputBuffer(new Sink()); // where the connector would write to the socket
+    response = new Response(coyoteResponse);
+    org.apache.coyote.Request exchange = new org.apache.coyote.Request(); // the coyote pair the response belongs to
+    exchange.setMethod("POST");
+    exchange.setResponse(coyoteResponse);
+    Request servletExchange = new Request(connector, exchange);
+    exchange.setNote(CoyoteAdapter.ADAPTER_NOTES, servletExchange); // as the connector links them
+    servletExchange.setResponse(response);
+    response.setRequest(servletExchange);
     out = response.getResponse();
     for (int i = 0; i < USERS; i++) { // spend every user's budget of the denying limiter
       denyingFilter.doFilter(requests[i], out, NOTHING);
-      response.recycle();
+      recycle();
     }
     denyingFilter.doFilter(requests[0], out, NOTHING);
     if (out.getStatus() != 429 || out.getHeader("RateLimit-Policy") == null) {
       throw new IllegalStateException("expected a 429 with RateLimit-Policy, got " + out.getStatus());
     }
-    response.recycle();
+    recycle();
     int[] passed = new int[1];
     grantingFilter.doFilter(requests[0], out, (req, res) -> passed[0]++);
     inactiveFilter.doFilter(requests[0], out, (req, res) -> passed[0]++);
     if (passed[0] != 2 || out.getStatus() != 200) {
       throw new IllegalStateException("expected both requests to pass");
+    }
+  }
+
+  /** As the connector does after each request: the servlet response, then the coyote one. */
+  private void recycle() {
+    response.recycle();
+    coyoteResponse.recycle();
+  }
+
+  /** The socket's place: counts the bytes and drops them. */
+  static final class Sink implements org.apache.coyote.OutputBuffer {
+    long written;
+
+    @Override
+    public int doWrite(ByteBuffer chunk) {
+      int n = chunk.remaining();
+      chunk.position(chunk.limit());
+      written += n;
+      return n;
+    }
+
+    @Override
+    public long getBytesWritten() {
+      return written;
     }
   }
 
@@ -151,7 +188,7 @@ public class HttpEdgeBenchmark {
   public int denied() throws IOException, ServletException {
     denyingFilter.doFilter(requests[nextIndex()], out, NOTHING);
     int status = out.getStatus();
-    response.recycle();
+    recycle();
     return status;
   }
 
