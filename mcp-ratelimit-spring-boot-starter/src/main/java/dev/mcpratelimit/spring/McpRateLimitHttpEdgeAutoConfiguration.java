@@ -13,6 +13,7 @@ import org.springframework.ai.mcp.server.common.autoconfigure.McpServerStdioDisa
 import org.springframework.ai.mcp.server.common.autoconfigure.properties.McpServerStreamableHttpProperties;
 import org.springframework.ai.mcp.server.webmvc.transport.WebMvcStreamableServerTransportProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.AnyNestedCondition;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -56,69 +57,58 @@ public class McpRateLimitHttpEdgeAutoConfiguration {
   /** Instantiated by Spring. */
   public McpRateLimitHttpEdgeAutoConfiguration() {}
 
-  /** Streamable HTTP ({@code spring.ai.mcp.server.protocol=STREAMABLE}): sessions, so a POST without one is {@code initialize}. */
+  /**
+   * Streamable HTTP ({@code spring.ai.mcp.server.protocol=STREAMABLE}: sessions, so a POST without
+   * one is {@code initialize}) or stateless ({@code STATELESS}: no request has a session).
+   */
   @Configuration(proxyBeanMethods = false)
-  @Conditional({McpServerStdioDisabledCondition.class, McpServerAutoConfiguration.EnabledStreamableServerCondition.class})
-  static class Streamable {
+  @Conditional({McpServerStdioDisabledCondition.class, StreamableOrStateless.class})
+  static class Edge {
     @Bean(FILTER_NAME)
     @ConditionalOnMissingBean
     McpHttpRateLimitFilter mcpRateLimitHttpFilter(RateLimiter limiter, PolicyFile policy,
-        McpRateLimitIdentityResolver resolver, McpRateLimitHttpProperties props) {
-      return filter(limiter, policy, resolver, props, true);
+        McpRateLimitIdentityResolver resolver, McpRateLimitHttpProperties props, Environment env) {
+      boolean stateless = "STATELESS".equalsIgnoreCase(env.getProperty("spring.ai.mcp.server.protocol", ""));
+      return McpHttpRateLimitFilter.builder(limiter)
+          .identity(resolver::resolve)
+          .denialMode(policy.denialMode())
+          .peekBytes(props.getPeekBytes())
+          .sessions(!stateless)
+          .build();
     }
 
     @Bean
     @ConditionalOnMissingBean
     FilterRegistrationBean<McpHttpRateLimitFilter> mcpRateLimitHttpFilterRegistration(McpHttpRateLimitFilter filter,
         PolicyFile policy, McpRateLimitHttpProperties props, McpServerStreamableHttpProperties endpoint, Environment env) {
-      return registration(filter, policy, props, endpoint, env);
+      FilterRegistrationBean<McpHttpRateLimitFilter> r = new FilterRegistrationBean<>(filter);
+      r.setName(FILTER_NAME);
+      r.addUrlPatterns(endpoint.getMcpEndpoint());
+      Integer order = props.getOrder();
+      r.setOrder(order != null ? order
+          : env.getProperty("spring.security.filter.order", Integer.class, SECURITY_FILTER_ORDER) + 1);
+      boolean edgeRules = hasEdgeRules(policy);
+      boolean enabled = props.getEnabled() != null ? props.getEnabled() : edgeRules;
+      r.setEnabled(enabled);
+      if (enabled) {
+        LOG.info("HTTP edge rate limiting on {} ({} edge rules in {})", endpoint.getMcpEndpoint(),
+            edgeRules ? "with" : "no", policy.source());
+      }
+      return r;
     }
   }
 
-  /** Stateless Streamable HTTP ({@code spring.ai.mcp.server.protocol=STATELESS}): no request has a session. */
-  @Configuration(proxyBeanMethods = false)
-  @Conditional({McpServerStdioDisabledCondition.class, McpServerStatelessAutoConfiguration.EnabledStatelessServerCondition.class})
-  static class Stateless {
-    @Bean(FILTER_NAME)
-    @ConditionalOnMissingBean
-    McpHttpRateLimitFilter mcpRateLimitHttpFilter(RateLimiter limiter, PolicyFile policy,
-        McpRateLimitIdentityResolver resolver, McpRateLimitHttpProperties props) {
-      return filter(limiter, policy, resolver, props, false);
+  /** Spring AI's Streamable HTTP or stateless server is enabled. */
+  static final class StreamableOrStateless extends AnyNestedCondition {
+    StreamableOrStateless() {
+      super(ConfigurationPhase.REGISTER_BEAN);
     }
 
-    @Bean
-    @ConditionalOnMissingBean
-    FilterRegistrationBean<McpHttpRateLimitFilter> mcpRateLimitHttpFilterRegistration(McpHttpRateLimitFilter filter,
-        PolicyFile policy, McpRateLimitHttpProperties props, McpServerStreamableHttpProperties endpoint, Environment env) {
-      return registration(filter, policy, props, endpoint, env);
-    }
-  }
+    @Conditional(McpServerAutoConfiguration.EnabledStreamableServerCondition.class)
+    static final class Streamable {}
 
-  static McpHttpRateLimitFilter filter(RateLimiter limiter, PolicyFile policy, McpRateLimitIdentityResolver resolver,
-      McpRateLimitHttpProperties props, boolean sessions) {
-    return McpHttpRateLimitFilter.builder(limiter)
-        .identity(resolver::resolve)
-        .denialMode(policy.denialMode())
-        .peekBytes(props.getPeekBytes())
-        .sessions(sessions)
-        .build();
-  }
-
-  static FilterRegistrationBean<McpHttpRateLimitFilter> registration(McpHttpRateLimitFilter filter, PolicyFile policy,
-      McpRateLimitHttpProperties props, McpServerStreamableHttpProperties endpoint, Environment env) {
-    FilterRegistrationBean<McpHttpRateLimitFilter> r = new FilterRegistrationBean<>(filter);
-    r.setName(FILTER_NAME);
-    r.addUrlPatterns(endpoint.getMcpEndpoint());
-    Integer order = props.getOrder();
-    r.setOrder(order != null ? order : env.getProperty("spring.security.filter.order", Integer.class, SECURITY_FILTER_ORDER) + 1);
-    boolean edgeRules = hasEdgeRules(policy);
-    boolean enabled = props.getEnabled() != null ? props.getEnabled() : edgeRules;
-    r.setEnabled(enabled);
-    if (enabled) {
-      LOG.info("HTTP edge rate limiting on {} ({} edge rules in {})", endpoint.getMcpEndpoint(),
-          edgeRules ? "with" : "no", policy.source());
-    }
-    return r;
+    @Conditional(McpServerStatelessAutoConfiguration.EnabledStatelessServerCondition.class)
+    static final class Stateless {}
   }
 
   static boolean hasEdgeRules(PolicyFile policy) {
