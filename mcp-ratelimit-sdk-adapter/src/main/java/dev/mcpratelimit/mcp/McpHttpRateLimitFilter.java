@@ -24,6 +24,7 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -49,7 +50,9 @@ import org.jspecify.annotations.Nullable;
  * </ul>
  *
  * <p>The call carries the identity {@link IdentityExtractor} reads (use the transport's own
- * extractor), the session id from {@code Mcp-Session-Id}, and the attribute
+ * extractor) or, when the identity comes from elsewhere (a framework's security context, a
+ * gateway's claims), what a {@linkplain Builder#identity(Function) request → attributes function}
+ * returns; the session id from {@code Mcp-Session-Id}, and the attribute
  * {@value #ADDRESS}: the client's IP address as the container sees it (behind a proxy, configure
  * the container's remote-IP handling). Its arguments are {@code method} and {@code name} (the
  * {@code Mcp-Name} header, SEP-2243, base64 form decoded), so edge rules may key or test on
@@ -87,7 +90,7 @@ public final class McpHttpRateLimitFilter implements Filter {
   private static final String NAME_HEADER = "Mcp-Name";
 
   private final RateLimiter limiter;
-  private final @Nullable IdentityExtractor identity;
+  private final @Nullable Function<? super HttpServletRequest, ? extends @Nullable Map<String, String>> identity;
   private final DenialMode denialMode;
   private final int errorCode;
   private final int peekBytes;
@@ -142,8 +145,14 @@ public final class McpHttpRateLimitFilter implements Filter {
     }
     CallContext.Builder b = CallContext.of(CallContext.Method.HTTP_REQUEST, target);
     if (identity != null) {
-      for (Map.Entry<String, String> e : identity.attributes(http).entrySet()) {
-        b.attribute(e.getKey(), e.getValue());
+      Map<String, String> attributes = identity.apply(http);
+      if (attributes != null) {
+        for (Map.Entry<String, String> e : attributes.entrySet()) {
+          String value = IdentityExtractor.clean(e.getValue());
+          if (e.getKey() != null && value != null) {
+            b.attribute(e.getKey(), value);
+          }
+        }
       }
     }
     b.session(sessionId);
@@ -243,7 +252,7 @@ public final class McpHttpRateLimitFilter implements Filter {
   /** Builds a {@link McpHttpRateLimitFilter}. Not thread-safe. */
   public static final class Builder {
     private final RateLimiter limiter;
-    private @Nullable IdentityExtractor identity;
+    private @Nullable Function<? super HttpServletRequest, ? extends @Nullable Map<String, String>> identity;
     private DenialMode denialMode = DenialMode.ERROR;
     private int errorCode = McpRateLimiting.DEFAULT_ERROR_CODE;
     private int peekBytes = DEFAULT_PEEK_BYTES;
@@ -259,7 +268,28 @@ public final class McpHttpRateLimitFilter implements Filter {
      * @return this builder
      */
     public Builder identity(IdentityExtractor identity) {
-      this.identity = Objects.requireNonNull(identity, "identity");
+      this.identity = Objects.requireNonNull(identity, "identity")::attributes;
+      return this;
+    }
+
+    /**
+     * Takes the identity from a function of the request, for servers whose identity is not what
+     * an {@link IdentityExtractor} reads (a framework's security context, token claims): give it
+     * the same resolver the transport's context extractor uses, so the edge and the tool-call
+     * rules key on the same identity. Replaces {@link #identity(IdentityExtractor)}.
+     *
+     * <p>The function is called once per request, on the request's thread, before the rest of
+     * the chain; it must be thread-safe. Its map is attribute name to value ({@code user},
+     * {@code tenant}, {@code plan}, …; {@code null} or empty for an anonymous caller). Entries with
+     * a null name, or a value that is null, empty, longer than
+     * {@value IdentityExtractor#MAX_VALUE_LENGTH} characters or holds control characters, are
+     * dropped. An exception it throws fails the request (the filter does not guess an identity).
+     *
+     * @param resolver request to identity attributes
+     * @return this builder
+     */
+    public Builder identity(Function<? super HttpServletRequest, ? extends @Nullable Map<String, String>> resolver) {
+      this.identity = Objects.requireNonNull(resolver, "identity");
       return this;
     }
 

@@ -12,6 +12,7 @@ import io.modelcontextprotocol.server.McpServerFeatures;
 import io.modelcontextprotocol.server.McpSyncServer;
 import io.modelcontextprotocol.server.transport.HttpServletStreamableServerTransportProvider;
 import io.modelcontextprotocol.spec.McpSchema;
+import jakarta.servlet.http.HttpServletRequest;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -23,10 +24,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import org.apache.catalina.Context;
 import org.apache.catalina.startup.Tomcat;
 import org.apache.tomcat.util.descriptor.web.FilterDef;
 import org.apache.tomcat.util.descriptor.web.FilterMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A real sync MCP server over Streamable HTTP in embedded Tomcat on a free port, whose callers
@@ -48,6 +51,12 @@ final class IdentityHttpFixture implements AutoCloseable {
   private final List<McpSyncClient> clients = new ArrayList<>();
 
   IdentityHttpFixture(RateLimitPolicy policy, DenialMode mode, boolean edge) throws Exception {
+    this(policy, mode, edge, null);
+  }
+
+  /** @param edgeIdentity the edge filter's identity function; null: the transport's extractor */
+  IdentityHttpFixture(RateLimitPolicy policy, DenialMode mode, boolean edge,
+      @Nullable Function<HttpServletRequest, Map<String, String>> edgeIdentity) throws Exception {
     limiter = RateLimiter.builder(policy).clock(clock).store(LimiterStore.inMemory(10_000, clock)).build();
     limits = McpRateLimiting.builder(limiter).denialMode(mode).build();
     IdentityExtractor identity = identity();
@@ -72,7 +81,8 @@ final class IdentityHttpFixture implements AutoCloseable {
     if (edge) {
       FilterDef fd = new FilterDef();
       fd.setFilterName("edge");
-      fd.setFilter(McpHttpRateLimitFilter.builder(limiter).identity(identity).denialMode(mode).build());
+      McpHttpRateLimitFilter.Builder fb = McpHttpRateLimitFilter.builder(limiter).denialMode(mode);
+      fd.setFilter((edgeIdentity == null ? fb.identity(identity) : fb.identity(edgeIdentity)).build());
       fd.setAsyncSupported("true");
       ctx.addFilterDef(fd);
       FilterMap fm = new FilterMap();

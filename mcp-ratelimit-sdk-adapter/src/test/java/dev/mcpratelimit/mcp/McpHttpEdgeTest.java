@@ -9,9 +9,12 @@ import dev.mcpratelimit.policy.PolicyFile;
 import dev.mcpratelimit.policy.PolicyLoader;
 import io.modelcontextprotocol.client.McpSyncClient;
 import io.modelcontextprotocol.spec.McpSchema;
+import jakarta.servlet.http.HttpServletRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -145,6 +148,37 @@ class McpHttpEdgeTest {
       assertEquals(-32023, error.get("code"));
       assertEquals(60_000, map(error.get("data")).get("retryAfterMs"));
       assertEquals("60", denied.headers().firstValue("Retry-After").orElseThrow());
+    }
+  }
+
+  @Test
+  void aRequestToIdentityFunctionKeysTheEdgeAndItsHostileValuesAreDropped() throws Exception {
+    PolicyFile file = policy("""
+        version: 1
+        edge:
+          tools/list: { rules: [{ name: lists per account, rateLimit: 1/minute, key: [tenant], onMissingIdentity: deny }] }
+        """);
+    Function<HttpServletRequest, Map<String, String>> byAccount = req -> {
+      String account = req.getHeader("X-Account");
+      if (account == null) {
+        return null; // anonymous
+      }
+      Map<String, String> m = new HashMap<>();
+      m.put("tenant", account.equals("evil") ? "a\u0001b" : account);
+      m.put("plan", null);
+      return m;
+    };
+    try (IdentityHttpFixture f = new IdentityHttpFixture(file.policy(), file.denialMode(), true, byAccount)) {
+      String list = "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"tools/list\"}";
+      Map<String, String> acme = Map.of("Mcp-Session-Id", "s-1", "X-Account", "acme");
+      Map<String, String> globex = Map.of("Mcp-Session-Id", "s-1", "X-Account", "globex");
+      assertNotEquals(429, f.post(list, acme).statusCode(), "first list of acme");
+      assertEquals(429, f.post(list, acme).statusCode(), "acme's budget is spent");
+      assertNotEquals(429, f.post(list, globex).statusCode(), "globex, another value of the function, has its own");
+      HttpResponse<String> evil = f.post(list, Map.of("Mcp-Session-Id", "s-1", "X-Account", "evil"));
+      assertEquals(403, evil.statusCode(), "a control character is dropped: no tenant, and the rule denies the missing identity");
+      assertEquals("missing_identity", map(map(map(evil.body()).get("error")).get("data")).get("error"), evil.body());
+      assertEquals(403, f.post(list, Map.of("Mcp-Session-Id", "s-1")).statusCode(), "a null map is an anonymous caller");
     }
   }
 
