@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Copies the caller's identity from an HTTP request into the MCP transport context, where
@@ -42,6 +43,18 @@ public final class IdentityExtractor implements McpTransportContextExtractor<Htt
   private IdentityExtractor(Builder b) {
     this.principal = b.principal;
     this.headers = Map.copyOf(b.headers);
+  }
+
+  /**
+   * The rule every identity value must meet, here and wherever else a server builds identities
+   * (the Spring starter's resolver, {@code McpRateLimiting.Builder.callerAttribute}): not empty, at
+   * most {@link #MAX_VALUE_LENGTH} characters, no control characters. Allocates nothing.
+   *
+   * @param value a value a request carries, or {@code null}
+   * @return {@code value} when it meets the rule, else {@code null} (to be treated as absent)
+   */
+  public static @Nullable String acceptedValue(@Nullable String value) {
+    return CallerValues.clean(value);
   }
 
   /** @return a builder that maps the principal to {@code user} and no headers */

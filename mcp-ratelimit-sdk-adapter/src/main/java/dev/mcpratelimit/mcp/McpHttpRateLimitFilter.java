@@ -148,7 +148,7 @@ public final class McpHttpRateLimitFilter implements Filter {
       Map<String, String> attributes = identity.apply(http);
       if (attributes != null) {
         for (Map.Entry<String, String> e : attributes.entrySet()) {
-          String value = IdentityExtractor.clean(e.getValue());
+          String value = CallerValues.clean(e.getValue());
           if (e.getKey() != null && value != null) {
             b.attribute(e.getKey(), value);
           }

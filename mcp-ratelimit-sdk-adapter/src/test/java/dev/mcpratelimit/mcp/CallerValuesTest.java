@@ -131,6 +131,18 @@ class CallerValuesTest {
   }
 
   @Test
+  void thePublicRuleAcceptsWhatTheBuilderAcceptsAndNothingElse() {
+    for (String v : List.of("", "x".repeat(257), "alice\nbob", "\u0000", "\u0085", "eve\u009F", "alice\tbob")) {
+      assertNull(IdentityExtractor.acceptedValue(v), () -> "accepted " + CallerValues.printable(v));
+    }
+    assertNull(IdentityExtractor.acceptedValue(null));
+    for (String v : List.of("alice", "x".repeat(256), "ünïcode ✓", "acme corp")) {
+      assertEquals(v, IdentityExtractor.acceptedValue(v));
+      assertNull(CallerValues.problem(v));
+    }
+  }
+
+  @Test
   void printableEscapesControlCharactersOnly() {
     assertEquals("a\\u000Ab\\u0009 ü", CallerValues.printable("a\nb\t ü"));
   }

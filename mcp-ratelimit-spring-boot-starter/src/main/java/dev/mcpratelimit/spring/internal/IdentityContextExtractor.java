@@ -30,22 +30,10 @@ public final class IdentityContextExtractor implements McpTransportContextExtrac
     }
     Map<String, String> clean = new HashMap<>(resolved.size() * 2);
     for (Map.Entry<String, String> e : resolved.entrySet()) {
-      if (e.getKey() != null && valid(e.getValue())) {
+      if (e.getKey() != null && IdentityExtractor.acceptedValue(e.getValue()) != null) {
         clean.put(e.getKey(), e.getValue());
       }
     }
     return McpTransportContext.create(Map.of(McpRateLimiting.ATTRIBUTES, clean));
-  }
-
-  private static boolean valid(String v) {
-    if (v == null || v.isEmpty() || v.length() > IdentityExtractor.MAX_VALUE_LENGTH) {
-      return false;
-    }
-    for (int i = 0; i < v.length(); i++) {
-      if (Character.isISOControl(v.charAt(i))) {
-        return false;
-      }
-    }
-    return true;
   }
 }
