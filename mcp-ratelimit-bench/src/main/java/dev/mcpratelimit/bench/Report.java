@@ -361,8 +361,19 @@ public final class Report {
       return row(t, NOT_MEASURED, "—");
     }
     double ratio = 2 * one.nanos() / two.nanos(); // average times are per thread
-    return row(t, String.format(Locale.ROOT, "%.2f × (%.0f ns per decision per thread with 2, %.0f with 1)", ratio,
-        two.nanos(), one.nanos()), missedBy(ratio, 1.6, false));
+    String m = String.format(Locale.ROOT, "%.2f × (%.0f ns per decision per thread with 2, %.0f with 1)", ratio,
+        two.nanos(), one.nanos());
+    String verdict = missedBy(ratio, 1.6, false);
+    // the machine's own scaling on this workload: the floor's lookups and increments, 1 and 2 threads
+    Result floor = engine(all, "floorConcurrentHashMap", "random");
+    Result floor2 = engine(all, "floorConcurrentHashMap2Threads", "random");
+    if (floor != null && floor2 != null) {
+      double floorRatio = 2 * floor.nanos() / floor2.nanos();
+      m += String.format(Locale.ROOT, "; the ConcurrentHashMap floor on this machine: %.2f × (%.0f ns per thread"
+          + " with 2, %.0f with 1)", floorRatio, floor2.nanos(), floor.nanos());
+      verdict += String.format(Locale.ROOT, "; the floor scales %.2f ×", floorRatio);
+    }
+    return row(t, m, verdict);
   }
 
   private static String[] footprint(Map<String, Result> all) {

@@ -164,6 +164,18 @@ class ReportTest {
   }
 
   @Test
+  void theScalingRowStatesTheFloorsOwnScalingBesideTheVerdict() throws IOException {
+    jmh("engine.json",
+        engine("decide", 1, "random", 1000, 64),
+        engine("decide2Threads", 2, "random", 1200, 64),
+        engine("floorConcurrentHashMap", 1, "random", 500, 0),
+        engine("floorConcurrentHashMap2Threads", 2, "random", 800, 0));
+    assertEquals("1.67 × (1200 ns per decision per thread with 2, 1000 with 1); the ConcurrentHashMap floor on this"
+            + " machine: 1.25 × (800 ns per thread with 2, 500 with 1) => **met**; the floor scales 1.25 ×",
+        rowOf(Report.targets(Report.read(dir)), "full decision, 2 threads"), "average times are per thread");
+  }
+
+  @Test
   void anEngineRunWithoutTheBucket4jRecipeIsNotMeasured() throws IOException {
     jmh("engine.json", result("EngineBenchmark.decide", 1, "avgt", 400, "ns/op", 40));
     assertEquals("not measured in this run => —", rowOf(Report.targets(Report.read(dir)), "full decision, 3 stacked rules"));

@@ -38,7 +38,9 @@ import org.jspecify.annotations.Nullable;
  * {@link #keyCount()}. An expired
  * key looked up before the sweep reaches it is harmless, as its state is a fresh key's; a take
  * that raced with the sweep dropping its key puts the state back (or takes from the key created
- * meanwhile), so no grant is forgotten. The key cap is enforced
+ * meanwhile), and the sweep checks a state again once it has removed it and puts it back if a take
+ * landed on it in between, so no grant is forgotten (short of a third caller creating the key
+ * afresh in the instant between that removal and the put-back). The key cap is enforced
  * on creation: expired keys go first, else the least busy of {@value #EVICTION_SAMPLE} sampled
  * keys, reported as a live eviction when it still held state.
  *
@@ -103,12 +105,27 @@ public final class CaffeineStore implements LimiterStore {
     abstract void clear();
   }
 
+  /**
+   * Where a table's sweep is: written only by the thread holding {@code lock}, and kept in an object
+   * of its own so that those writes never touch the cache line of the table's fields, which every
+   * decision reads.
+   */
+  static final class Sweep {
+    final ReentrantLock lock = new ReentrantLock();
+    Iterator<Object> cursor = Collections.emptyIterator(); // under lock
+    long passStartedAt = Long.MIN_VALUE; // under lock
+    /**
+     * Until when the last pass rests (it ended sooner than {@link #PASS_INTERVAL_NANOS} after it
+     * started): read without the lock, so a decision on a small table that has nothing to sweep
+     * writes nothing shared — no lock word bouncing between the cores of concurrent callers.
+     */
+    volatile long restsUntil = Long.MIN_VALUE;
+  }
+
   /** A rate space: a hash table, expiry derived from the state and swept in small steps. */
   final class Table extends Space {
     final ConcurrentHashMap<Object, LimitState> map = new ConcurrentHashMap<>();
-    private final ReentrantLock sweepLock = new ReentrantLock();
-    private Iterator<Object> cursor = Collections.emptyIterator(); // under sweepLock
-    private long passStartedAt = Long.MIN_VALUE; // under sweepLock
+    private final Sweep sweep = new Sweep();
 
     Table(String rule, LimitSpec spec) {
       super(rule, spec);
@@ -132,11 +149,11 @@ public final class CaffeineStore implements LimiterStore {
         return l;
       }
       if (map.mappingCount() > maximumKeys) {
-        sweepLock.lock();
+        sweep.lock.lock();
         try {
           makeRoom(now, fresh);
         } finally {
-          sweepLock.unlock();
+          sweep.lock.unlock();
         }
       } else {
         sweep(now, 2, fresh); // each new key pays for looking at two old ones: idle keys do not pile up
@@ -150,62 +167,85 @@ public final class CaffeineStore implements LimiterStore {
     }
 
     /**
+     * Drops {@code key}'s state {@code v} if it is idle at {@code now}. A take may land on it
+     * between the check and the removal, after the taker's own re-check found it still mapped: so
+     * the state is checked again once removed, and put back if it now holds a grant. (A take landing
+     * after that second check finds the key gone and puts the state back itself.)
+     *
+     * @return whether the key was dropped
+     */
+    private boolean dropIfExpired(Object key, LimitState v, long now) {
+      if (!expired(v, now) || !map.remove(key, v)) {
+        return false;
+      }
+      if (!expired(v, now)) {
+        map.putIfAbsent(key, v);
+        return false;
+      }
+      return true;
+    }
+
+    /**
      * Examines up to {@code n} keys from the cursor, at most one pass of the table, unless another
      * thread is sweeping. Walks keys, not entries: nothing is allocated but a new pass's iterator.
      */
     private void sweep(long now, int n, @Nullable LimitState spare) {
-      if (!sweepLock.tryLock()) {
+      final Sweep sw = this.sweep;
+      if (now < sw.restsUntil || !sw.lock.tryLock()) {
         return;
       }
       try {
         boolean wrapped = false;
         for (int i = 0; i < n; i++) {
-          if (!cursor.hasNext()) {
-            if (wrapped || Arith.satSub(now, passStartedAt) < PASS_INTERVAL_NANOS) {
-              return; // at most one new pass a second: a small table is not walked on every step
+          if (!sw.cursor.hasNext()) {
+            if (wrapped || Arith.satSub(now, sw.passStartedAt) < PASS_INTERVAL_NANOS) {
+              // at most one new pass a second: a small table is not walked on every step
+              sw.restsUntil = Arith.satAdd(sw.passStartedAt, PASS_INTERVAL_NANOS);
+              return;
             }
-            cursor = map.keySet().iterator();
-            passStartedAt = now;
+            sw.cursor = map.keySet().iterator();
+            sw.passStartedAt = now;
             wrapped = true;
-            if (!cursor.hasNext()) {
+            if (!sw.cursor.hasNext()) {
+              sw.restsUntil = Arith.satAdd(now, PASS_INTERVAL_NANOS);
               return;
             }
           }
-          Object key = cursor.next();
+          Object key = sw.cursor.next();
           LimitState v = map.get(key);
-          if (v != null && v != spare && expired(v, now)) {
-            map.remove(key, v);
+          if (v != null && v != spare) {
+            dropIfExpired(key, v, now);
           }
         }
       } finally {
-        sweepLock.unlock();
+        sw.lock.unlock();
       }
     }
 
-    /** Brings the table back to the cap, sparing the key just created. Under sweepLock. */
+    /** Brings the table back to the cap, sparing the key just created. Under the sweep's lock. */
     private void makeRoom(long now, LimitState fresh) {
       Object bestKey = null;
       LimitState best = null;
       long bestIdleAt = 0;
       int sampled = 0;
       long seen = 0;
+      final Sweep sw = this.sweep;
       while (map.mappingCount() > maximumKeys) {
-        if (!cursor.hasNext()) {
-          cursor = map.keySet().iterator();
-          if (!cursor.hasNext()) {
+        if (!sw.cursor.hasNext()) {
+          sw.cursor = map.keySet().iterator();
+          if (!sw.cursor.hasNext()) {
             return;
           }
         }
         if (++seen > 4 * maximumKeys + 16) {
           return; // churned by other threads meanwhile
         }
-        Object key = cursor.next();
+        Object key = sw.cursor.next();
         LimitState v = map.get(key);
         if (v == null || v == fresh) {
           continue;
         }
-        if (expired(v, now)) {
-          map.remove(key, v);
+        if (dropIfExpired(key, v, now)) {
           continue;
         }
         long idleAt = v.idleAt(now);
@@ -226,16 +266,18 @@ public final class CaffeineStore implements LimiterStore {
 
     @Override
     long size(long now) {
-      sweepLock.lock();
+      final Sweep sw = this.sweep;
+      sw.lock.lock();
       try {
-        for (Iterator<LimitState> it = map.values().iterator(); it.hasNext(); ) {
-          if (expired(it.next(), now)) {
-            it.remove();
+        for (Object key : map.keySet()) {
+          LimitState v = map.get(key);
+          if (v != null) {
+            dropIfExpired(key, v, now);
           }
         }
-        cursor = Collections.emptyIterator();
+        sw.cursor = Collections.emptyIterator();
       } finally {
-        sweepLock.unlock();
+        sw.lock.unlock();
       }
       return map.mappingCount();
     }
