@@ -170,7 +170,9 @@ public final class CaffeineStore implements LimiterStore {
      * Drops {@code key}'s state {@code v} if it is idle at {@code now}. A take may land on it
      * between the check and the removal, after the taker's own re-check found it still mapped: so
      * the state is checked again once removed, and put back if it now holds a grant. (A take landing
-     * after that second check finds the key gone and puts the state back itself.)
+     * after that second check finds the key gone and puts the state back itself.) Left open: a third
+     * caller creating the key afresh between the removal and the put-back wins, and the take on the
+     * dropped state is forgotten — a key that was idle may admit one call beyond its limit.
      *
      * @return whether the key was dropped
      */
