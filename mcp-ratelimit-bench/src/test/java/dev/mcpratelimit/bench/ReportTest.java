@@ -164,6 +164,21 @@ class ReportTest {
   }
 
   @Test
+  void theDecisionsBytesAreJudgedInWholeBytesAsPrinted() throws IOException {
+    jmh("engine.json",
+        engine("decide", 1, "random", 1000, 64.003), // JMH's own bookkeeping: not over 64
+        engine("bucket4jInCaffeine", 1, "random", 3000, 192),
+        engine("floorConcurrentHashMap", 1, "random", 600, 0));
+    assertTrue(rowOf(Report.targets(Report.read(dir)), "full decision, 3 stacked rules").endsWith("bytes **met**"));
+    jmh("engine.json",
+        engine("decide", 1, "random", 1000, 64.6), // a real extra allocation now and then
+        engine("bucket4jInCaffeine", 1, "random", 3000, 192),
+        engine("floorConcurrentHashMap", 1, "random", 600, 0));
+    String row = rowOf(Report.targets(Report.read(dir)), "full decision, 3 stacked rules");
+    assertTrue(row.endsWith("bytes **missed** by 2 %"), row);
+  }
+
+  @Test
   void theScalingRowStatesTheFloorsOwnScalingBesideTheVerdict() throws IOException {
     jmh("engine.json",
         engine("decide", 1, "random", 1000, 64),
